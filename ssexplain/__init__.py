@@ -1,0 +1,1 @@
+"""ssexplain: plain-language, cited answers about superficial siderosis."""

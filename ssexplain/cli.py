@@ -1,0 +1,95 @@
+"""The command line. Every failure a person can cause ends as one line and exit code 1."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ssexplain.config import settings
+from ssexplain.errors import SsexplainError
+
+
+def _check_content(args: argparse.Namespace) -> int:
+    from ssexplain.content import load_content, verify_quotes
+    from ssexplain.readability import grade
+
+    config = settings()
+    content = load_content(config.content_dir)
+    problems = verify_quotes(content, config.seeds_dir)
+    grades = {p.id: grade(p.plain) for p in content.passages}
+    for pid, g in grades.items():
+        if g > 10:
+            problems.append(f"{pid}: plain text reads at grade {g:.1f}; keep every passage at 10 or below")
+    mean = sum(grades.values()) / len(grades)
+    for problem in problems:
+        print(problem)
+    print(
+        f"{len(content.passages)} passages, {len(content.glossary)} glossary terms; "
+        f"mean grade {mean:.1f} (max {max(grades.values()):.1f}); {len(problems)} problem(s)"
+    )
+    return 1 if problems or mean > 8 else 0
+
+
+def _build_index(args: argparse.Namespace) -> int:
+    from ssexplain.index_store import build_index
+
+    config = settings()
+    manifest = build_index(config.content_dir, config.index_dir, model_path=config.model_path)
+    print(f"index built: {manifest['passages']} passages, {manifest['vectors']} vectors -> {config.index_dir}")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from ssexplain.engine import Engine
+
+    engine = Engine.load(settings())
+    reply = engine.ask(args.question, history=args.history or [])
+    if args.json:
+        print(json.dumps(reply.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(reply.to_text())
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from ssexplain.engine import Engine
+    from ssexplain.evaluation import evaluate, format_report, load_questions
+
+    engine = Engine.load(settings())
+    report = evaluate(engine, load_questions(Path(args.file)))
+    print(format_report(report, show_misses=not args.quiet))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m ssexplain", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("build-index", help="embed content/ into index/").set_defaults(run=_build_index)
+    commands.add_parser("check-content", help="check quotes, sections and reading level").set_defaults(
+        run=_check_content
+    )
+
+    ask = commands.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--history", action="append", help="an earlier question (repeat, oldest first)")
+    ask.add_argument("--json", action="store_true", help="print the API's JSON reply")
+    ask.set_defaults(run=_ask)
+
+    ev = commands.add_parser("eval", help="score retrieval and safety on a questions file (JSONL)")
+    ev.add_argument("file")
+    ev.add_argument("--quiet", action="store_true", help="figures only, no list of misses")
+    ev.set_defaults(run=_eval)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SsexplainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
