@@ -1,0 +1,119 @@
+"""Build the search index from `content/`, and load it only when it still matches.
+
+The index holds one vector per passage text and one per example question: matching a
+patient's question to stored questions is the strongest signal for FAQ-style search.
+A manifest records the content hash and model id, so a stale index is refused with a
+message that names the command to run.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssexplain.content import Content, Passage, content_hash, load_content
+from ssexplain.embedding import Encoder, load_encoder, model_id, resolve_model_path
+from ssexplain.errors import IndexNotReady
+
+INDEX_FILE = "passages.faiss"
+META_FILE = "meta.json"
+MANIFEST_FILE = "manifest.json"
+REBUILD = "run `python -m ssexplain build-index` (or `make run`)"
+
+
+@dataclass(frozen=True)
+class IndexedVector:
+    passage_id: str
+    kind: str  # "text" or "question"
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    faiss_index: object
+    vectors: tuple[IndexedVector, ...]
+    manifest: dict
+
+
+def passage_texts(passage: Passage) -> list[tuple[str, str]]:
+    """The (kind, text) pairs embedded for one passage."""
+    return [("text", f"{passage.plain} {passage.quote}")] + [("question", q) for q in passage.questions]
+
+
+def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", encoder: Encoder | None = None) -> dict:
+    """Embed every passage and example question into `index_dir`; return the manifest."""
+    import faiss
+
+    started = time.perf_counter()
+    content = load_content(content_dir)
+    encoder = encoder or load_encoder(model_path)
+    pairs = [(p.id, kind, text) for p in content.passages for kind, text in passage_texts(p)]
+    matrix = encoder.encode([text for _, _, text in pairs])
+    index = faiss.IndexFlatIP(encoder.dimension)
+    index.add(matrix)
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    faiss.write_index(index, str(index_dir / INDEX_FILE))
+    meta = {"vectors": [[pid, kind] for pid, kind, _ in pairs]}
+    (index_dir / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    manifest = {
+        "content_hash": content_hash(content_dir),
+        "model_id": encoder.id,
+        "dimension": encoder.dimension,
+        "passages": len(content.passages),
+        "vectors": len(pairs),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+    # Written last: a build cut short leaves no manifest, so the index reads as missing.
+    (index_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexNotReady(f"search index is missing ({path.name} not found in {path.parent}): {REBUILD}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise IndexNotReady(f"search index is corrupt ({path} is unreadable): {REBUILD}") from None
+    if not isinstance(data, dict):
+        raise IndexNotReady(f"search index is corrupt ({path} is not a JSON object): {REBUILD}")
+    return data
+
+
+def check_manifest(content_dir: Path, index_dir: Path, *, expected_model_id: str) -> dict:
+    """Refuse an index that is missing or no longer matches the content or the model."""
+    manifest = _read_json(index_dir / MANIFEST_FILE)
+    if manifest.get("content_hash") != content_hash(content_dir):
+        raise IndexNotReady(f"search index is stale (content/ changed since it was built): {REBUILD}")
+    if manifest.get("model_id") != expected_model_id:
+        raise IndexNotReady(f"search index was built with another model ({manifest.get('model_id')}): {REBUILD}")
+    return manifest
+
+
+def load_index(content: Content, content_dir: Path, index_dir: Path, *, expected_model_id: str) -> LoadedIndex:
+    """Load the FAISS index and its metadata, checking each against the other."""
+    import faiss
+
+    manifest = check_manifest(content_dir, index_dir, expected_model_id=expected_model_id)
+    meta = _read_json(index_dir / META_FILE)
+    try:
+        index = faiss.read_index(str(index_dir / INDEX_FILE))
+    except RuntimeError:
+        raise IndexNotReady(f"search index is corrupt ({INDEX_FILE} is unreadable): {REBUILD}") from None
+    raw = meta.get("vectors")
+    known = {p.id for p in content.passages}
+    if (
+        not isinstance(raw, list)
+        or index.ntotal != len(raw)
+        or index.d != manifest.get("dimension")
+        or any(not isinstance(v, list) or len(v) != 2 or v[0] not in known for v in raw)
+    ):
+        raise IndexNotReady(f"search index is corrupt (vectors and metadata disagree): {REBUILD}")
+    vectors = tuple(IndexedVector(passage_id=v[0], kind=v[1]) for v in raw)
+    return LoadedIndex(faiss_index=index, vectors=vectors, manifest=manifest)
+
+
+def expected_model_id(configured: str = "") -> str:
+    """The id the index must carry, computed without loading the model."""
+    return model_id(resolve_model_path(configured))

@@ -1,0 +1,57 @@
+"""Turn a patient's wording into the documents' wording before searching.
+
+Two steps, both driven by curated content rather than lists in code: misspelt words are
+mended against the words the passages use ("sidrosis" → "siderosis"), and everyday phrases
+from the glossary's `lay` and `synonyms` add the medical term ("spinal tap" → "lumbar
+puncture").
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from ssexplain.content import GlossaryTerm
+
+WORD = re.compile(r"[a-z][a-z0-9']*")
+
+
+@dataclass(frozen=True)
+class Expansion:
+    text: str  # the question with spelling mended and medical terms appended
+    terms: tuple[str, ...]  # glossary terms recognised
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(phrase.lower()) + r"(?![a-z0-9])")
+
+
+class QueryExpander:
+    def __init__(self, glossary: tuple[GlossaryTerm, ...], vocabulary: frozenset[str]) -> None:
+        self._vocabulary = sorted(w for w in vocabulary if len(w) >= 4)
+        self._known = frozenset(vocabulary)
+        self._phrases: list[tuple[re.Pattern[str], str]] = []
+        for term in glossary:
+            for phrase in (term.term, *term.synonyms, *term.lay):
+                if len(phrase) >= 2:
+                    self._phrases.append((_phrase_pattern(phrase), term.term))
+        self._known |= {w for t in glossary for p in (t.term, *t.synonyms, *t.lay) for w in WORD.findall(p.lower())}
+
+    def correct_spelling(self, text: str) -> str:
+        def mend(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if len(word) < 5 or word in self._known:
+                return word
+            close = difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=0.84)
+            return close[0] if close else word
+
+        return WORD.sub(mend, text.lower())
+
+    def expand(self, text: str) -> Expansion:
+        mended = self.correct_spelling(text)
+        terms: list[str] = []
+        for pattern, term in self._phrases:
+            if term not in terms and pattern.search(mended):
+                terms.append(term)
+        extra = [t for t in terms if not _phrase_pattern(t).search(mended)]
+        return Expansion(text=" ".join([mended, *extra]), terms=tuple(terms))

@@ -1,0 +1,39 @@
+"""Check a question and its history before anything else sees them."""
+from __future__ import annotations
+
+from typing import Any
+
+from ssexplain.conversation import MAX_HISTORY
+from ssexplain.errors import BadQuestion
+
+MAX_QUESTION_CHARS = 500
+
+
+def clean_question(value: Any) -> str:
+    if value is None:
+        raise BadQuestion("question_missing", "Please type a question.")
+    if not isinstance(value, str):
+        raise BadQuestion("question_not_text", "The question must be text.")
+    text = " ".join(value.split())
+    if not text:
+        raise BadQuestion("question_empty", "Please type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadQuestion(
+            "question_too_long",
+            f"Please keep your question under {MAX_QUESTION_CHARS} characters (it has {len(text)}).",
+        )
+    return text
+
+
+def clean_history(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadQuestion("history_malformed", "History must be a list of earlier questions.")
+    if len(value) > MAX_HISTORY:
+        raise BadQuestion("history_malformed", f"History can hold at most {MAX_HISTORY} earlier questions.")
+    if not all(isinstance(item, str) and len(item) <= MAX_QUESTION_CHARS for item in value):
+        raise BadQuestion(
+            "history_malformed", f"Each earlier question must be text of at most {MAX_QUESTION_CHARS} characters."
+        )
+    return [" ".join(item.split()) for item in value if item.strip()]

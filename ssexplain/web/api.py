@@ -1,0 +1,94 @@
+"""The JSON API: POST /api/ask, GET /api/passages, /healthz and /readyz."""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ssexplain.content import Content, Passage
+from ssexplain.errors import BadQuestion
+from ssexplain.web.engine_holder import EngineHolder
+from ssexplain.web.errors import api_error
+
+bp = Blueprint("api", __name__)
+log = logging.getLogger("ssexplain")
+
+
+def holder() -> EngineHolder:
+    return current_app.extensions["ssexplain"]
+
+
+def passage_json(passage: Passage, content: Content) -> dict:
+    source = content.sources[passage.source]
+    return {
+        "id": passage.id,
+        "quote": passage.quote,
+        "plain": passage.plain,
+        "section": passage.section,
+        "source": {"id": source.id, "title": source.title, "citation": source.citation},
+        "topics": list(passage.topics),
+    }
+
+
+def not_ready():
+    response = api_error("warming_up", "The explainer is still starting up. Please try again in a moment.", 503)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    engine = holder().engine
+    if engine is None:
+        return jsonify({"status": "starting", "error": holder().error or None}), 503
+    return jsonify({"status": "ready", "passages": len(engine.content.passages)})
+
+
+@bp.post("/api/ask")
+def ask():
+    if not request.is_json:
+        return api_error("unsupported_media_type", "Send the question as JSON (Content-Type: application/json).", 415)
+    body = request.get_json(silent=True)
+    if body is None:
+        return api_error("invalid_json", "The request body is not valid JSON.", 400)
+    if not isinstance(body, dict):
+        return api_error("invalid_body", 'Send a JSON object like {"question": "..."}.', 400)
+    engine = holder().engine
+    if engine is None:
+        return not_ready()
+    started = time.perf_counter()
+    try:
+        reply = engine.ask(body.get("question"), history=body.get("history"))
+    except BadQuestion as exc:
+        return api_error(exc.code, exc.message, 400)
+    # Never the question text: only what helps keep the service healthy.
+    log.info(
+        "answered route=/api/ask status=%s citations=%d top_score=%.3f latency_ms=%.1f",
+        reply.status, len(reply.citations), reply.top_score, (time.perf_counter() - started) * 1000,
+    )
+    return jsonify(reply.to_dict())
+
+
+@bp.get("/api/passages")
+def passages():
+    engine = holder().engine
+    if engine is None:
+        return not_ready()
+    return jsonify({"passages": [passage_json(p, engine.content) for p in engine.content.passages]})
+
+
+@bp.get("/api/passages/<passage_id>")
+def passage(passage_id: str):
+    engine = holder().engine
+    if engine is None:
+        return not_ready()
+    found = engine.content.passage(passage_id)
+    if found is None:
+        return api_error("not_found", f"There is no passage with id '{passage_id}'.", 404)
+    return jsonify(passage_json(found, engine.content))
