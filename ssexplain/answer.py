@@ -115,7 +115,7 @@ class Reply:
 def cite(hit: Hit, content: Content) -> Citation:
     p = hit.passage
     return Citation(
-        id=p.id, quote=p.quote, plain=p.plain, section=p.section, source=content.sources[p.source], score=hit.similarity
+        id=p.id, quote=p.quote, plain=p.plain, section=p.section, source=content.sources[p.source], score=hit.score
     )
 
 

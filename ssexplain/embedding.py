@@ -59,6 +59,14 @@ class Encoder:
         self.id = model_id(path)
         self.dimension = int(self._model.get_embedding_dimension())
 
+    def known_words(self) -> frozenset[str]:
+        """Whole words in the model's tokenizer vocabulary: a free list of real English words."""
+        vocab = self.path / "vocab.txt"
+        if not vocab.exists():
+            return frozenset()
+        words = vocab.read_text(encoding="utf-8").split()
+        return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(
             texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False

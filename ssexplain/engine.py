@@ -5,9 +5,11 @@ turns a question (and earlier questions) into a `Reply`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from ssexplain import answer
+from ssexplain.answer_cache import AnswerCache
 from ssexplain.config import Settings
 from ssexplain.content import Content, load_content
 from ssexplain.conversation import context_queries
@@ -25,6 +27,10 @@ MIN_SIMILARITY = 0.48
 SEARCH_DEPTH = 8
 STARTER_TOPICS = ("what-is", "causes", "symptoms", "diagnosis", "treatment")
 
+# The latest reply made in this thread or task, so the web layer can log its score and
+# citation count without ever handling the question text.
+LAST_REPLY: ContextVar[answer.Reply | None] = ContextVar("ssexplain_last_reply", default=None)
+
 
 @dataclass
 class Engine:
@@ -32,6 +38,7 @@ class Engine:
     retriever: Retriever
     encoder: Encoder
     min_similarity: float = MIN_SIMILARITY
+    cache: AnswerCache = field(default_factory=AnswerCache.from_env, repr=False, compare=False)
 
     @classmethod
     def load(cls, settings: Settings, *, encoder: Encoder | None = None) -> "Engine":
@@ -45,7 +52,7 @@ class Engine:
             passages=content.passages,
             index=index,
             encoder=encoder,
-            expander=QueryExpander(content.glossary, keywords.vocabulary),
+            expander=QueryExpander(content.glossary, keywords.vocabulary, english=encoder.known_words()),
             keywords=keywords,
         )
         return cls(content=content, retriever=retriever, encoder=encoder)
@@ -55,9 +62,18 @@ class Engine:
         self.ask("what is superficial siderosis?")
 
     def ask(self, question: object, *, history: object = None) -> answer.Reply:
-        """Answer one question; raises BadQuestion for input a person must fix."""
+        """Answer one question; raises BadQuestion for input a person must fix.
+
+        The same (question, history) is answered from the cache the second time.
+        """
         text = clean_question(question)
         earlier = clean_history(history)
+        key = (text, tuple(earlier), self.min_similarity)
+        reply = self.cache.get_or_compute(key, lambda: self._compose(text, earlier))
+        LAST_REPLY.set(reply)
+        return reply
+
+    def _compose(self, text: str, earlier: list[str]) -> answer.Reply:
         decision = triage(text)
         if decision.triage is Triage.URGENT:
             return answer.urgent(decision.rule)

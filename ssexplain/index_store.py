@@ -15,6 +15,7 @@ from pathlib import Path
 from ssexplain.content import Content, Passage, content_hash, load_content
 from ssexplain.embedding import Encoder, load_encoder, model_id, resolve_model_path
 from ssexplain.errors import IndexNotReady
+from ssexplain.query_expansion import without_condition_name
 
 INDEX_FILE = "passages.faiss"
 META_FILE = "meta.json"
@@ -37,7 +38,8 @@ class LoadedIndex:
 
 def passage_texts(passage: Passage) -> list[tuple[str, str]]:
     """The (kind, text) pairs embedded for one passage."""
-    return [("text", f"{passage.plain} {passage.quote}")] + [("question", q) for q in passage.questions]
+    texts = [("text", f"{passage.plain} {passage.quote}")] + [("question", q) for q in passage.questions]
+    return [(kind, without_condition_name(text)) for kind, text in texts]
 
 
 def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", encoder: Encoder | None = None) -> dict:

@@ -14,6 +14,14 @@ from dataclasses import dataclass
 from ssexplain.content import GlossaryTerm
 
 WORD = re.compile(r"[a-z][a-z0-9']*")
+# Every passage is about this one condition, so its name says nothing about which passage
+# fits a question; left in, it dominates the embedding and pulls every "… of superficial
+# siderosis?" question towards whichever passage names the condition most.
+CONDITION_NAME = re.compile(r"\b(?:superficial\s+)?sidero?sis\b|\bSS\b|\bsuperficial sid\w*", re.IGNORECASE)
+
+
+def without_condition_name(text: str) -> str:
+    return " ".join(CONDITION_NAME.sub("this condition", text).split())
 
 
 @dataclass(frozen=True)
@@ -27,9 +35,13 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
 
 
 class QueryExpander:
-    def __init__(self, glossary: tuple[GlossaryTerm, ...], vocabulary: frozenset[str]) -> None:
+    def __init__(
+        self, glossary: tuple[GlossaryTerm, ...], vocabulary: frozenset[str], *, english: frozenset[str] = frozenset()
+    ) -> None:
+        """`vocabulary` is the passages' words (what to mend towards); `english` is words
+        known to be real (never "mended": "expensive" must not become "extensive")."""
         self._vocabulary = sorted(w for w in vocabulary if len(w) >= 4)
-        self._known = frozenset(vocabulary)
+        self._known = frozenset(vocabulary) | english
         self._phrases: list[tuple[re.Pattern[str], str]] = []
         for term in glossary:
             for phrase in (term.term, *term.synonyms, *term.lay):

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ssexplain.content import Passage
 from ssexplain.embedding import Encoder
 from ssexplain.index_store import LoadedIndex
 from ssexplain.keyword_search import KeywordIndex
-from ssexplain.query_expansion import QueryExpander
+from ssexplain.query_expansion import QueryExpander, without_condition_name
 
 RRF_K = 60
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 0.5
 CANDIDATES = 30
+# A passage's dense score mixes its best-matching example question with its own text:
+# questions match how people ask, the text keeps the score honest about the content.
+QUESTION_SHARE = 0.7
 
 
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # fused rank score, only meaningful for ordering
+    score: float  # fused rank score scaled to 0..1 (1 = ranked first by every signal)
     similarity: float  # best cosine similarity of the question to this passage (0..1)
 
 
@@ -56,21 +57,31 @@ class Retriever:
 
     def prepare(self, question: str) -> Query:
         expansion = self._expander.expand(question)
-        return Query(dense_text=expansion.text, keyword_text=expansion.text)
+        return Query(dense_text=without_condition_name(expansion.text), keyword_text=expansion.text)
 
-    def dense_similarities(self, texts: list[str], *, candidates: int = CANDIDATES * 4) -> list[dict[str, float]]:
-        """For each text, the best similarity per passage among the nearest vectors."""
+    def dense_similarities(self, texts: list[str]) -> list[dict[str, float]]:
+        """For each text, each passage's mix of best question match and text match.
+
+        The index is small (a few thousand vectors), so an exact search over all of it
+        costs well under a millisecond and no candidate can be missed.
+        """
         vectors = self._encoder.encode(texts)
-        scores, rows = self._index.faiss_index.search(vectors, min(candidates, len(self._index.vectors)))
+        scores, rows = self._index.faiss_index.search(vectors, len(self._index.vectors))
         results = []
         for score_row, id_row in zip(scores, rows):
-            best: dict[str, float] = {}
+            question: dict[str, float] = {}
+            text: dict[str, float] = {}
             for score, row in zip(score_row, id_row):
-                if row < 0:
-                    continue
-                pid = self._index.vectors[row].passage_id
-                best[pid] = max(best.get(pid, -1.0), float(score))
-            results.append(best)
+                vector = self._index.vectors[row]
+                bucket = question if vector.kind == "question" else text
+                if vector.passage_id not in bucket:  # rows come best first
+                    bucket[vector.passage_id] = float(score)
+            results.append(
+                {
+                    pid: QUESTION_SHARE * question.get(pid, 0.0) + (1 - QUESTION_SHARE) * text.get(pid, 0.0)
+                    for pid in text
+                }
+            )
         return results
 
     def search(self, queries: list[Query], *, limit: int = 5) -> list[Hit]:
@@ -86,15 +97,16 @@ class Retriever:
             for rank, (pid, _) in enumerate(self._keywords.rank(query.keyword_text, limit=CANDIDATES)):
                 fused[pid] = fused.get(pid, 0.0) + KEYWORD_WEIGHT / (RRF_K + rank)
         order = sorted(fused, key=lambda pid: -fused[pid])[:limit]
+        best_possible = len(queries) * (DENSE_WEIGHT + KEYWORD_WEIGHT) / RRF_K
         return [
-            Hit(passage=self._passages[pid], score=fused[pid], similarity=max(similarity.get(pid, 0.0), 0.0))
+            Hit(
+                passage=self._passages[pid],
+                score=fused[pid] / best_possible,
+                similarity=max(similarity.get(pid, 0.0), 0.0),
+            )
             for pid in order
         ]
 
 
 def top_similarity(hits: list[Hit]) -> float:
     return max((h.similarity for h in hits), default=0.0)
-
-
-def unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)

@@ -73,7 +73,7 @@ URGENT_RULES: tuple[Rule, ...] = (
         r"(seizure|fit|convuls\w*|fitting).{0,40}(won'?t stop|not stopping|isn'?t stopping|keeps? going|"
         r"more than (5|five) minutes|still going|back to back)")),
     Rule("thoughts of suicide or self-harm", _p(
-        r"suicid\w*|kill (myself|himself|herself)|end(ing)? (my|it all|his|her) (life|all)|ending it all|"
+        r"suicid\w*|kill(ing)? (myself|himself|herself)|end(ing)? (my|it all|his|her) (life|all)|ending it all|"
         r"self[- ]?harm|hurt(ing)? myself|don'?t want to (live|be alive|go on)|better off dead|"
         r"no (point|reason) (in )?(living|going on)"), past_can_excuse=False),
     Rule("fever or sore throat on deferiprone", _p(
@@ -137,7 +137,9 @@ def _matches(rule: Rule, text: str) -> bool:
 
 
 def is_urgent(text: str) -> Decision | None:
-    if not PERSONAL.search(text):
+    # "Can deferiprone cause a sore throat?" is a question; "I'm on it and my throat is
+    # sore" or "…sore throat today" is about someone now.
+    if not PERSONAL.search(text) and not NOW.search(text):
         return None
     told_as_past = bool(PAST.search(text)) and not NOW.search(text)
     for rule in URGENT_RULES:

@@ -1,0 +1,80 @@
+"""Answer the same question, asked the same way, from memory instead of searching again.
+
+People click the same example questions and follow-ups again and again, and a shared
+permalink is opened by many readers. A reply depends only on the question, the earlier
+questions and the loaded content, so an in-process LRU keyed on (question, history) is
+safe: it lives and dies with the worker, is never written anywhere, and is dropped with
+the engine when the content changes.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ssexplain.errors import SsexplainError
+
+DEFAULT_SIZE = 1024
+SIZE_ENV = "SSEXPLAIN_ANSWER_CACHE"
+
+Value = TypeVar("Value")
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    size: int
+    capacity: int
+    hits: int
+    misses: int
+
+
+class AnswerCache(Generic[Value]):
+    """A thread-safe LRU. Capacity 0 turns it off (every lookup computes)."""
+
+    def __init__(self, capacity: int = DEFAULT_SIZE) -> None:
+        if capacity < 0:
+            raise ValueError("cache capacity must be 0 or more")
+        self.capacity = capacity
+        self._items: OrderedDict[Hashable, Value] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    @classmethod
+    def from_env(cls) -> "AnswerCache":
+        raw = os.environ.get(SIZE_ENV, "").strip()
+        if raw and not raw.isdigit():
+            raise SsexplainError(f"{SIZE_ENV} must be a whole number of answers to keep (0 turns it off), not {raw!r}")
+        return cls(int(raw) if raw else DEFAULT_SIZE)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Value]) -> Value:
+        """The stored value for `key`, or `compute()` stored for next time.
+
+        `compute` runs outside the lock: two threads missing the same key at once both
+        compute it (the answers are equal), rather than every request waiting on one search.
+        """
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self._hits += 1
+                return self._items[key]
+            self._misses += 1
+        value = compute()
+        if self.capacity:
+            with self._lock:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self.capacity:
+                    self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(size=len(self._items), capacity=self.capacity, hits=self._hits, misses=self._misses)
