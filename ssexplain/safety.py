@@ -25,6 +25,7 @@ class Rule:
     pattern: re.Pattern[str]
     also: re.Pattern[str] | None = None  # a second pattern that must match as well
     past_can_excuse: bool = True  # a clearly past event is not an emergency
+    unless: re.Pattern[str] | None = None  # a pattern that, if present, cancels the rule
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,11 @@ NO_ANSWER_RULES: tuple[Rule, ...] = (
     Rule("other kinds of siderosis", _p(
         r"pulmonary siderosis|welder'?s lung|lung siderosis|siderosis of the (lung|eye)|siderosis bulbi|"
         r"ocular siderosis|transfusional (iron|siderosis)|iron overload")),
+    # Another condition asked about on its own: the sources explain only siderosis.
+    Rule("another condition", _p(
+        r"multiple sclerosis|\bparkinson|\balzheimer|motor neuron|\bALS\b|thalass\w*mia|ha?emochromatosis|"
+        r"\bdiabet\w*|\bcancer\b|\bcovid|\blupus\b|rheumatoid|\basthma\b|m[eé]ni[eè]re|\bmigraine"),
+        unless=_p(r"sidero?sis|\bi?SS\b|iron (on|in) (my|the|his|her) (brain|spine)")),
     Rule("legal and money", _p(
         r"\b(sue|suing|lawyer|solicitor|attorney|compensation|negligence|lawsuit|legal action|insurance|insurer|"
         r"disability (benefits?|allowance|payments?|claim)|(apply|claim|claiming) for benefits|pension)\b")),
@@ -133,7 +139,11 @@ NONSENSE = re.compile(r"[a-z]{2,}", re.IGNORECASE)
 
 
 def _matches(rule: Rule, text: str) -> bool:
-    return bool(rule.pattern.search(text)) and (rule.also is None or bool(rule.also.search(text)))
+    return (
+        bool(rule.pattern.search(text))
+        and (rule.also is None or bool(rule.also.search(text)))
+        and (rule.unless is None or not rule.unless.search(text))
+    )
 
 
 def is_urgent(text: str) -> Decision | None:

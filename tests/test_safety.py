@@ -50,6 +50,8 @@ NO_ANSWER = [
     "will my insurance pay for this?",
     "is there a good neurologist in Leeds?",
     "what foods should I avoid?",
+    "what is multiple sclerosis and how is it treated?",
+    "how do they treat Parkinson's disease?",
     "???",
     "...",
 ]
@@ -61,6 +63,7 @@ ORDINARY = [
     "is there a specialist clinic for superficial siderosis anywhere?",
     "the neurosurgeon mentioned a blood patch - does that work?",
     "I had spinal surgery years ago, could that be the cause?",
+    "does superficial siderosis cause dementia like Alzheimer's?",
 ]
 
 
