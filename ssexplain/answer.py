@@ -177,10 +177,15 @@ def urgent(rule: str) -> Reply:
 
 
 def starter_questions(content: Content, topics: tuple[str, ...]) -> tuple[str, ...]:
-    """One example question per core topic, taken from the content itself."""
+    """One example question per core topic, taken from the content itself.
+
+    The review's key points summarise each topic, so their questions make the best
+    starting points; any passage of the topic is the fallback.
+    """
     out = []
+    ordered = sorted(content.passages, key=lambda p: not p.id.startswith("key-point-"))
     for topic in topics:
-        passage = next((p for p in content.passages if topic in p.topics), None)
+        passage = next((p for p in ordered if topic in p.topics), None)
         if passage:
             q = passage.questions[0]
             out.append(q[0].upper() + q[1:])

@@ -19,8 +19,8 @@ WORD = re.compile(r"[a-z0-9]+")
 
 def stem(word: str) -> str:
     """A deliberately tiny stemmer: plurals and -ing/-ed only, so medical words stay intact."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
+    for suffix, keep, shortest in (("ies", "y", 3), ("ing", "", 4), ("ed", "", 4), ("es", "", 4), ("s", "", 3)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= shortest and not word.endswith("ss"):
             return word[: -len(suffix)] + keep
     return word
 
