@@ -27,6 +27,7 @@ def without_condition_name(text: str) -> str:
 @dataclass(frozen=True)
 class Expansion:
     text: str  # the question with spelling mended and medical terms appended
+    mended: str  # the question with spelling mended only
     terms: tuple[str, ...]  # glossary terms recognised
 
 
@@ -66,4 +67,4 @@ class QueryExpander:
             if term not in terms and pattern.search(mended):
                 terms.append(term)
         extra = [t for t in terms if not _phrase_pattern(t).search(mended)]
-        return Expansion(text=" ".join([mended, *extra]), terms=tuple(terms))
+        return Expansion(text=" ".join([mended, *extra]), mended=mended, terms=tuple(terms))

@@ -56,8 +56,11 @@ class Retriever:
         self._keywords = keywords
 
     def prepare(self, question: str) -> Query:
+        """Keyword search gets the glossary's medical terms added ("spinal tap" finds "lumbar
+        puncture"); the embedding already knows everyday words, and appended terms only blur
+        it, so it gets the question with its spelling mended (see docs/RETRIEVAL.md)."""
         expansion = self._expander.expand(question)
-        return Query(dense_text=without_condition_name(expansion.text), keyword_text=expansion.text)
+        return Query(dense_text=without_condition_name(expansion.mended), keyword_text=expansion.text)
 
     def dense_similarities(self, texts: list[str]) -> list[dict[str, float]]:
         """For each text, each passage's mix of best question match and text match.
