@@ -13,6 +13,10 @@ from ssexplain.conversation import context_queries
         ("what tests show iron on the brain in a scan of the spine?", ["earlier"],
          ["what tests show iron on the brain in a scan of the spine?"]),
         ("and what causes it?", [], ["and what causes it?"]),
+        ("what is superficial siderosis?", ["why am I going deaf?"], ["what is superficial siderosis?"]),
+        ("what is SS and how is it treated?", ["why am I going deaf?"], ["what is SS and how is it treated?"]),
+        ("what about hospital studies?", ["how common is SS?"], ["what about hospital studies?",
+                                                              "how common is SS? what about hospital studies?"]),
     ],
 )
 def test_context_queries(question, history, expected):
