@@ -1,28 +1,79 @@
-"""gunicorn settings, all from the environment (see README, "Configuration")."""
+"""gunicorn settings, all from the environment (see README, "Configuration").
+
+Run with `gunicorn --config gunicorn.conf.py 'app:create_app()'` (what `make run` does).
+Each worker loads its own copy of the model after the fork (about 0.3 GB; see
+docs/BENCHMARKS.md), so size SSEXPLAIN_WORKERS to the memory you have, and use threads
+for concurrency within a worker.
+"""
 import os
 import sys
 
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw and not raw.isdigit():
+        sys.exit(f"ssexplain: {name} must be a whole number, not {raw!r}")
+    return int(raw or default)
+
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("SSEXPLAIN_WORKERS", "2"))
-threads = int(os.environ.get("SSEXPLAIN_THREADS", "4"))
-timeout = int(os.environ.get("SSEXPLAIN_TIMEOUT", "60"))
-graceful_timeout = int(os.environ.get("SSEXPLAIN_GRACEFUL_TIMEOUT", "20"))
+workers = _int("SSEXPLAIN_WORKERS", 2)
+threads = _int("SSEXPLAIN_THREADS", 4)  # more than 1 selects the gthread worker
+timeout = _int("SSEXPLAIN_TIMEOUT", 60)
+# On SIGTERM, requests in flight get this long to finish before their worker is killed.
+graceful_timeout = _int("SSEXPLAIN_GRACEFUL_TIMEOUT", 20)
 keepalive = 5
-# No preload: each worker builds the app, and loads the model, after the fork.
+# Recycling a worker costs a model load (and 503s from it meanwhile), so it is off by default.
+max_requests = _int("SSEXPLAIN_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+
+# No preload: the master never imports torch or faiss, so no thread pool is copied into
+# a forked worker (the cause of hung workers). Each worker loads the model after the fork.
 preload_app = False
-# Access log without query strings: a question may travel in one (GET /ask?q=...).
+# The heartbeat file in memory, not on a disk that may stall under load.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No runtime control socket: nothing here uses it, and two servers on one host would share its path.
+control_socket_disable = True
+
+# Private access log: no client address, no query string (a question may travel in one:
+# GET /ask?q=...), no referrer or user agent. %(U)s is the path alone.
 accesslog = "-"
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("SSEXPLAIN_LOG_LEVEL", "info").lower()
+proc_name = "ssexplain"
 
 
 def on_starting(server):
-    """Refuse to start, with one clear line, when the content or index is not right."""
+    """Refuse to start, with one clear line and exit code 1, when settings, content, model or index are wrong."""
     from ssexplain.config import settings
     from ssexplain.errors import SsexplainError
-    from ssexplain.web import preflight
+    from ssexplain.web.startup import check_before_fork
 
     try:
-        preflight(settings())
+        check_before_fork(settings())
     except SsexplainError as exc:
-        print(f"ssexplain: {exc}", file=sys.stderr)
+        print(f"ssexplain: {exc}", file=sys.stderr, flush=True)
         sys.exit(1)
+
+
+def post_worker_init(worker):
+    """Stop the whole server if this worker cannot load the engine (say, a corrupt index file)."""
+    from ssexplain.web.startup import exit_if_engine_fails
+
+    exit_if_engine_fails(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """After a clean stop, skip the interpreter's teardown of torch, which takes seconds.
+
+    Requests in flight are done by now; any other exit (an error) keeps its own code and path.
+    """
+    import logging
+
+    stopping = sys.exc_info()[1]
+    if isinstance(stopping, SystemExit) and stopping.code in (0, None):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

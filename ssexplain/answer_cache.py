@@ -71,6 +71,11 @@ class AnswerCache(Generic[Value]):
                     self._items.popitem(last=False)
         return value
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether `key` is stored, without counting a lookup or making it recent."""
+        with self._lock:
+            return key in self._items
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

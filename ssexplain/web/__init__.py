@@ -9,11 +9,11 @@ from ssexplain.config import PROJECT_ROOT, Settings, settings
 from ssexplain.engine import Engine
 from ssexplain.index_store import check_manifest, expected_model_id
 from ssexplain.content import load_content
-from ssexplain.web import api
+from ssexplain.web import api, checklist, embed, pages, production
 from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.errors import register_error_handlers
 
-BLUEPRINTS = (api.bp,)
+BLUEPRINTS = (api.bp, pages.bp, embed.bp, checklist.bp,)
 
 
 def preflight(config: Settings) -> None:
@@ -30,8 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(SETTINGS=settings(), ENGINE=None, LOAD_ENGINE=True, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.from_mapping(production.defaults(testing=bool((test_config or {}).get("TESTING"))))
     if test_config:
         app.config.update(test_config)
+    production.install(app)
 
     holder = EngineHolder()
     app.extensions["ssexplain"] = holder

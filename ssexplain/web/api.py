@@ -1,9 +1,6 @@
 """The JSON API: POST /api/ask, GET /api/passages, /healthz and /readyz."""
 from __future__ import annotations
 
-import logging
-import time
-
 from flask import Blueprint, current_app, jsonify, request
 
 from ssexplain.content import Content, Passage
@@ -12,7 +9,6 @@ from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.errors import api_error
 
 bp = Blueprint("api", __name__)
-log = logging.getLogger("ssexplain")
 
 
 def holder() -> EngineHolder:
@@ -62,16 +58,10 @@ def ask():
     engine = holder().engine
     if engine is None:
         return not_ready()
-    started = time.perf_counter()
     try:
         reply = engine.ask(body.get("question"), history=body.get("history"))
     except BadQuestion as exc:
         return api_error(exc.code, exc.message, 400)
-    # Never the question text: only what helps keep the service healthy.
-    log.info(
-        "answered route=/api/ask status=%s citations=%d top_score=%.3f latency_ms=%.1f",
-        reply.status, len(reply.citations), reply.top_score, (time.perf_counter() - started) * 1000,
-    )
     return jsonify(reply.to_dict())
 
 

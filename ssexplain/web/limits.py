@@ -1,0 +1,131 @@
+"""Rate limits on the requests that make an answer, per client address.
+
+Each answer costs an encode and a search, and the PDF a layout, so one client may make
+SSEXPLAIN_RATE_LIMIT of them (default 30 per minute) across all the answer routes
+together. Everything else (pages, static files, health checks) is free. The routes are
+picked by path and method here, so the blueprints that serve them need no decorator.
+
+Counts live in this process by default; with SSEXPLAIN_RATELIMIT_STORAGE=redis://...
+several workers and hosts share one count. If Redis goes away, the app keeps answering
+with counts in memory rather than failing.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Request, Response, render_template, request
+from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse_many
+
+from ssexplain.errors import SsexplainError
+from ssexplain.web.errors import api_error, wants_json
+
+DEFAULT_LIMIT = "30 per minute"
+OFF = "off"
+SCOPE = "answers"
+KEY_PREFIX = "ssexplain"
+REDIS_TIMEOUT_SECONDS = 1  # an unreachable Redis must not hold up answers
+TOO_MANY_TITLE = "Too many questions"
+
+
+class BadLimitSetting(SsexplainError):
+    """A rate limit or storage address in the environment that cannot be used."""
+
+
+def check_limit(value: str) -> str:
+    """The limit as Flask-Limiter reads it, or OFF; raises BadLimitSetting otherwise."""
+    value = value.strip() or DEFAULT_LIMIT
+    if value.lower() == OFF:
+        return OFF
+    try:
+        parse_many(value)
+    except ValueError:
+        raise BadLimitSetting(
+            f"SSEXPLAIN_RATE_LIMIT={value!r} is not a rate like '30 per minute' or '100/hour', or 'off'"
+        ) from None
+    return value
+
+
+def check_storage(uri: str) -> str:
+    uri = uri.strip() or "memory://"
+    if not uri.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+        raise BadLimitSetting(f"SSEXPLAIN_RATELIMIT_STORAGE={uri!r} must start with redis:// (or be empty for memory)")
+    return uri
+
+
+def storage_options(uri: str) -> dict[str, float]:
+    if uri.startswith("memory://"):
+        return {}
+    return {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS}
+
+
+def makes_an_answer(req: Request) -> bool:
+    """The requests that cost an answer (or a PDF): the only ones counted."""
+    method = "GET" if req.method == "HEAD" else req.method
+    path = req.path
+    if path == "/api/ask":
+        return method == "POST"
+    if path == "/ask":
+        return method in ("GET", "POST")
+    if path == "/embed" or path.startswith("/embed/"):
+        return method == "POST" or (method == "GET" and "q" in req.args)
+    if path == "/checklist/questions.pdf":
+        return method == "GET"
+    return False
+
+
+def client_address() -> str:
+    """The client's address; behind SSEXPLAIN_PROXIES proxies, ProxyFix has already set it."""
+    return request.remote_addr or "unknown"
+
+
+def retry_after_seconds(limiter: Limiter) -> int:
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.window.reset_time - time.time()))
+
+
+def too_many(limiter: Limiter, exc: RateLimitExceeded) -> Response:
+    """429 with Retry-After: JSON for the API and anyone asking for JSON, a plain page for people."""
+    wait = retry_after_seconds(limiter)
+    message = f"You have asked a lot of questions in a short time. Please wait {wait} seconds and try again."
+    prefers_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    if wants_json() or prefers_json:
+        response = api_error("rate_limited", message, 429)
+    else:
+        page = render_template("error.html", status=429, title=TOO_MANY_TITLE, message=message)
+        response = Response(page, status=429, mimetype="text/html")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def install(app: Flask) -> Limiter | None:
+    """Count answer requests against RATE_LIMIT in RATELIMIT_STORAGE; nothing when 'off'."""
+    limit = check_limit(str(app.config["RATE_LIMIT"]))
+    storage = check_storage(str(app.config["RATELIMIT_STORAGE"]))
+    if limit == OFF:
+        return None
+    limiter = Limiter(
+        client_address,
+        application_limits=[
+            ApplicationLimit(limit, scope=SCOPE, exempt_when=lambda: not makes_an_answer(request)),
+        ],
+        storage_uri=storage,
+        storage_options=storage_options(storage),
+        strategy="fixed-window",
+        key_prefix=KEY_PREFIX,
+        # A storage outage must not take the site down: count in memory until it is back.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+    )
+    limiter.init_app(app)
+    app.extensions["ssexplain_limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded) -> Response:
+        return too_many(limiter, exc)
+
+    return limiter

@@ -1,0 +1,120 @@
+"""Logs keep what helps run the service and never what a person asked."""
+from __future__ import annotations
+
+import logging
+import re
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from servers import Gunicorn, http
+from ssexplain.web import create_app
+
+# Words no log line may ever hold: each is part of a question or a person's own note.
+SECRET_WORDS = ("Philomena", "Zanzibar", "1987", "Bartholomew")
+QUESTION = "Could my aunt Philomena in Zanzibar have superficial siderosis from her 1987 spine surgery?"
+FOLLOW_UP = "and how would Bartholomew treat it?"
+
+
+def requests_that_carry_questions() -> list[tuple[str, str, dict]]:
+    q = urllib.parse.quote_plus(QUESTION)
+    return [
+        ("POST", "/api/ask", {"json": {"question": QUESTION}}),
+        ("POST", "/api/ask", {"json": {"question": FOLLOW_UP, "history": [QUESTION]}}),
+        ("POST", "/api/ask", {"json": {"question": QUESTION * 10}}),  # too long: a 400
+        ("GET", f"/ask?q={q}", {}),
+        ("POST", "/ask", {"data": {"q": FOLLOW_UP, "h": QUESTION}}),
+        ("GET", f"/embed?q={q}", {}),
+        ("GET", f"/checklist/questions?item=hearing&own={urllib.parse.quote_plus(FOLLOW_UP)}", {}),
+        ("GET", f"/checklist/questions.pdf?item=hearing&own={urllib.parse.quote_plus(FOLLOW_UP)}", {}),
+        ("GET", f"/oembed?url={urllib.parse.quote_plus('http://localhost/ask?q=' + q)}", {}),
+        ("GET", f"/no-such-page?q={q}", {}),
+    ]
+
+
+def assert_private(text: str) -> None:
+    leaked = [word for word in SECRET_WORDS if word.lower() in text.lower()]
+    assert not leaked, f"question text in the log: {leaked}\n{text}"
+
+
+def test_app_log_of_real_requests_holds_no_question_text(client, caplog):
+    with caplog.at_level(logging.DEBUG):
+        statuses = [client.open(path, method=m, **kw).status_code for m, path, kw in requests_that_carry_questions()]
+    assert statuses[:2] == [200, 200] and statuses[2] == 400
+    assert caplog.records, "the requests were logged"
+    assert_private(caplog.text)
+
+
+@pytest.mark.parametrize(
+    "method, path, options, expected",
+    [
+        ("POST", "/api/ask", {"json": {"question": QUESTION}},
+         r"route=/api/ask status=200 latency_ms=[\d.]+ reply=\w+ top_score=0\.\d{3} citations=\d"),
+        ("GET", "/ask?q=what+causes+superficial+siderosis", {},
+         r"route=/ask status=200 latency_ms=[\d.]+ reply=answered top_score=0\.\d{3} citations=[1-9]"),
+        ("POST", "/api/ask", {"json": {"question": ""}}, r"route=/api/ask status=400 latency_ms=[\d.]+$"),
+        ("GET", "/api/passages/no-such-passage", {},
+         r"route=/api/passages/<passage_id> status=404 latency_ms=[\d.]+$"),
+        ("GET", "/nowhere?q=secret", {}, r"route=\(no route\) status=404 latency_ms=[\d.]+$"),
+    ],
+)
+def test_each_request_logs_route_status_latency_and_answer_figures(client, caplog, method, path, options, expected):
+    with caplog.at_level(logging.INFO, logger="ssexplain"):
+        client.open(path, method=method, **options)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("request ")]
+    assert len(lines) == 1
+    assert re.search(expected, lines[0]), lines[0]
+
+
+def test_health_checks_do_not_fill_the_log(client, caplog):
+    with caplog.at_level(logging.INFO, logger="ssexplain"):
+        client.get("/healthz")
+        client.get("/readyz")
+    assert not [r for r in caplog.records if r.getMessage().startswith("request ")]
+
+
+def test_an_unexpected_error_is_logged_without_the_question(engine, caplog):
+    class Broken:
+        content = engine.content
+
+        def ask(self, question, *, history=None):
+            raise RuntimeError("the index fell over")
+
+    client = create_app({"TESTING": True, "ENGINE": Broken()}).test_client()
+    with caplog.at_level(logging.INFO):
+        client.post("/api/ask", json={"question": QUESTION})
+        client.get("/ask?q=" + urllib.parse.quote_plus(QUESTION))
+    assert "the index fell over" in caplog.text  # the cause is kept for whoever runs the site
+    assert "status=500" in caplog.text
+    assert_private(caplog.text)
+
+
+def test_development_server_request_lines_drop_the_query_string(live_server, caplog):
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        with urllib.request.urlopen(live_server + "/ask?q=" + urllib.parse.quote_plus(QUESTION)) as response:
+            assert response.status == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /ask " in line for line in lines), lines
+    assert_private("\n".join(lines))
+
+
+@pytest.mark.slow
+def test_gunicorn_logs_of_real_requests_hold_no_question_text(tmp_path):
+    with Gunicorn().start(tmp_path / "gunicorn.log") as server:
+        server.wait_until("/readyz", 200)
+        for method, path, options in requests_that_carry_questions():
+            if "data" in options:
+                continue  # urllib sends JSON bodies only; the form post is covered in-process
+            reply = http(server.url + path, method=method, body=options.get("json"))
+            assert reply.status < 500, (path, reply.status)
+        exit_code = server.stop()
+    log = server.log()
+    assert exit_code == 0
+    assert_private(log)
+    access = [line for line in log.splitlines() if re.search(r'"(GET|POST) /', line)]
+    assert any('"POST /api/ask" 200' in line for line in access), log
+    assert not any("?" in line for line in access)  # no query strings at all
+    assert re.search(r"request method=POST route=/api/ask status=200 latency_ms=[\d.]+ reply=\w+ "
+                     r"top_score=0\.\d{3} citations=\d", log)
+    assert "127.0.0.1" not in "\n".join(access)  # no client address in the access log

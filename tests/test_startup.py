@@ -1,0 +1,170 @@
+"""Starting under gunicorn: clean refusals with one line, readiness, no fork hang, clean stops."""
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+
+import pytest
+
+from servers import Gunicorn, http, loaded_libraries
+from ssexplain.config import settings
+from ssexplain.index_store import INDEX_FILE, MANIFEST_FILE
+from ssexplain.web import create_app
+from ssexplain.web.engine_holder import EngineHolder
+from ssexplain.web.startup import WORKER_BOOT_ERROR, exit_if_engine_fails
+
+QUESTION = "what causes superficial siderosis?"
+
+
+def copy_of_index(tmp_path):
+    target = tmp_path / "index"
+    shutil.copytree(settings().index_dir, target)
+    return target
+
+
+def garble(path):
+    path.write_bytes(b"\x00not what was written\xff" * 16)
+
+
+def refusal_line(log: str) -> str:
+    lines = [line for line in log.splitlines() if line.startswith("ssexplain: ")]
+    assert len(lines) == 1, log
+    return lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        ("no index", "search index is missing"),
+        ("garbled manifest", "search index is corrupt"),
+        ("no model", "no sentence-transformers model"),
+        ("bad rate limit", "SSEXPLAIN_RATE_LIMIT='lots'"),
+        ("bad embed origins", "SSEXPLAIN_EMBED_ORIGINS"),
+    ],
+)
+def test_start_refuses_with_one_clear_line_and_exit_1(tmp_path, breakage, message):
+    index = copy_of_index(tmp_path)
+    env = {"SSEXPLAIN_INDEX": str(index)}
+    if breakage == "no index":
+        env["SSEXPLAIN_INDEX"] = str(tmp_path / "empty")
+    elif breakage == "garbled manifest":
+        garble(index / MANIFEST_FILE)
+    elif breakage == "no model":
+        env["SSEXPLAIN_MODEL"] = str(tmp_path / "no-model-here")
+    elif breakage == "bad rate limit":
+        env["SSEXPLAIN_RATE_LIMIT"] = "lots"
+    elif breakage == "bad embed origins":
+        env["SSEXPLAIN_EMBED_ORIGINS"] = "https://a.example; script-src *"
+    with Gunicorn(env=env).start(tmp_path / "gunicorn.log") as server:
+        assert server.wait_for_exit(timeout=60) == 1
+    log = server.log()
+    assert message in refusal_line(log)
+    assert "Traceback" not in log
+    assert "Booting worker" not in log  # refused before any worker started
+
+
+@pytest.mark.slow
+def test_a_corrupt_index_file_stops_the_server_with_one_clear_line(tmp_path):
+    """Only a real load can tell the FAISS file is garbage: the worker finds it and stops the server."""
+    index = copy_of_index(tmp_path)
+    garble(index / INDEX_FILE)
+    with Gunicorn(env={"SSEXPLAIN_INDEX": str(index)}).start(tmp_path / "gunicorn.log") as server:
+        exit_code = server.wait_for_exit(timeout=120)
+    log = server.log()
+    assert exit_code == WORKER_BOOT_ERROR
+    assert "engine failed to load: search index is corrupt" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.slow
+def test_workers_load_after_the_fork_become_ready_and_stop_cleanly(tmp_path):
+    with Gunicorn(workers=2).start(tmp_path / "gunicorn.log") as server:
+        server.wait_until("/healthz", 200)  # alive as soon as it listens, while the model loads
+        assert http(server.url + "/readyz").status == 503  # not ready until model and index are loaded
+        server.wait_for_log("engine ready", 2)  # each worker loaded its own engine after the fork
+        assert http(server.url + "/readyz").status == 200
+        master = server.process.pid
+        workers = server.worker_pids()
+        assert len(workers) == 2
+        # No preload: the master never maps torch or faiss, so no thread pool is forked.
+        assert "libtorch" not in loaded_libraries(master)
+        assert "faiss" not in loaded_libraries(master)
+        for pid in workers:
+            assert "libtorch" in loaded_libraries(pid)
+        reply = http(server.url + "/api/ask", method="POST", body={"question": QUESTION})
+        assert reply.status == 200 and reply.json()["citations"]
+
+        # A graceful reload forks fresh workers from the same master: they must load too.
+        server.signal(signal.SIGHUP)
+        server.wait_for_log("engine ready", 4)
+        fresh = server.worker_pids()
+        assert len(fresh) == 2 and not set(fresh) & set(workers)
+        assert http(server.url + "/api/ask", method="POST", body={"question": QUESTION}).status == 200
+        started = time.monotonic()
+        exit_code = server.stop()
+    assert exit_code == 0
+    assert time.monotonic() - started < 25  # within the graceful timeout
+    assert "Shutting down: Master" in server.log()
+
+
+def test_readyz_and_the_api_say_503_until_the_engine_is_loaded():
+    client = create_app({"TESTING": True, "LOAD_ENGINE": False}).test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["status"] == "starting"
+    ask = client.post("/api/ask", json={"question": QUESTION})
+    assert ask.status_code == 503
+    assert ask.get_json()["error"]["code"] == "warming_up"
+    assert int(ask.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    "method, path, options, kind",
+    [
+        ("POST", "/api/ask", {"json": {"question": QUESTION}}, "application/json"),
+        ("GET", "/ask?q=what+causes+it", {}, "text/html"),
+        ("GET", "/embed?q=what+causes+it", {}, "text/html"),
+    ],
+)
+def test_an_unexpected_error_becomes_a_plain_reply_without_a_traceback(engine, method, path, options, kind):
+    class Broken:
+        content = engine.content
+
+        def ask(self, question, *, history=None):
+            raise RuntimeError("internal detail: faiss said no at retrieval.py line 80")
+
+    client = create_app({"TESTING": True, "ENGINE": Broken()}).test_client()
+    response = client.open(path, method=method, **options)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert response.mimetype == kind
+    assert "Something went wrong" in body
+    assert "Traceback" not in body and "faiss said no" not in body and "retrieval.py" not in body
+
+
+class FakeHolder(EngineHolder):
+    def __init__(self, *, ready: bool, error: str) -> None:
+        super().__init__()
+        self._error = error
+        if ready:
+            self._ready.set()
+
+
+@pytest.mark.parametrize(
+    "ready, error, deadline, exits",
+    [
+        (True, "", 5.0, []),  # loaded: the worker serves
+        (False, "search index is corrupt", 5.0, [WORKER_BOOT_ERROR]),  # failed: stop the server
+        (False, "", 0.3, [WORKER_BOOT_ERROR]),  # never finished: stop rather than 503 for ever
+    ],
+)
+def test_a_worker_exits_with_the_boot_error_code_only_when_its_engine_fails(ready, error, deadline, exits):
+    app = create_app({"TESTING": True, "LOAD_ENGINE": False})
+    app.extensions["ssexplain"] = FakeHolder(ready=ready, error=error)
+    codes: list[int] = []
+    exit_if_engine_fails(app, exit=codes.append, deadline=deadline, poll=0.05).join(timeout=5)
+    assert codes == exits
+
