@@ -5,7 +5,7 @@ reachable by Tab, toggles with Enter or Space and stays put until closed again. 
 first mention of each term is marked, so a sentence does not turn into a row of buttons.
 
 The chat page's JavaScript marks answers the same way from `TermMarker.to_json()`; keep
-`static/chat.js` (markTerms) in step with `TermMarker.find`.
+`static/answer-card.js` (markTerms) in step with `TermMarker.find`.
 """
 from __future__ import annotations
 

@@ -8,8 +8,8 @@
  *    known is it sent to "*", which is safe because a page height is all it says.
  *
  * 2. Ask without reloading: the question forms send { question, history } to /api/ask and
- *    the reply is added as a card built with the same markup as templates/_answer_card.html.
- *    Text from the reply is only ever set with textContent, never parsed as HTML.
+ *    the reply is added as a card built by answer-card.js (loaded first), with the same markup
+ *    as templates/_answer_card.html. Without that script the forms simply load the page.
  *
  * No cookies and no storage: the conversation lives in the page's hidden fields.
  */
@@ -17,14 +17,7 @@
   "use strict";
 
   var MESSAGE_TYPE = "ssexplain:height";
-  var MAX_HISTORY = 10; // ssexplain/conversation.py MAX_HISTORY
-  var CONTEXT_TURNS = 2; // ssexplain/conversation.py CONTEXT_TURNS
-  var SHORT = 7; // ssexplain/conversation.py SHORT
-  var POINTS_BACK = new RegExp(
-    "^(and|but|so|also|what about|how about|then|or)\\b|" +
-      "\\b(it|its|it's|that|this|those|these|they|them|their|he|him|his|she|her|there)\\b",
-    "i"
-  );
+  var AnswerCard = window.AnswerCard;
 
   // ------------------------------------------------------------ height for the host page
 
@@ -72,111 +65,16 @@
     window.addEventListener("load", reportHeight);
   }
 
-  // ------------------------------------------------------------ building a card
+  // ------------------------------------------------------------ asking
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      node.setAttribute(name, attrs[name]);
-    });
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function leansOnHistory(question) {
-    return POINTS_BACK.test(question) || question.split(/\s+/).filter(Boolean).length <= SHORT;
-  }
-
-  function permalink(question, earlier) {
-    // The chat page's link for this answer (pages.permalink): the question, and the
-    // earlier questions only when it leans on them.
-    var params = new URLSearchParams();
-    params.set("q", question);
-    if (earlier.length && leansOnHistory(question)) {
-      earlier.slice(-CONTEXT_TURNS).forEach(function (h) {
-        params.append("h", h);
-      });
-    }
-    return "/ask?" + params.toString();
-  }
-
-  function sourcesPart(reply, id) {
-    var list = el("ol", { class: "quotes" });
-    reply.citations.forEach(function (c) {
-      var link = el("a", { href: "/sources#" + c.source.id }, [el("cite", {}, [c.source.title])]);
-      var caption = el("figcaption", {}, ["From ", link, ", section “" + c.section + "”"]);
-      var quote = el("blockquote", {}, [el("p", {}, ["“" + c.quote + "”"])]);
-      list.appendChild(el("li", {}, [el("figure", { class: "quote" }, [quote, caption])]));
-    });
-    return el("section", { class: "card-sources", "aria-labelledby": id + "-src" }, [
-      el("h3", { id: id + "-src" }, ["Where this comes from"]),
-      list,
-    ]);
-  }
-
-  function buildCard(reply, question, earlier) {
-    var id = "latest";
-    var status = reply.status;
-    var card = el("article", { class: "card card-" + status.replace("_", "-"), id: id, "aria-labelledby": id + "-q" });
-    card.appendChild(el("h2", { class: "card-question", id: id + "-q", tabindex: "-1" }, [
-      el("span", { class: "you-asked" }, ["You asked:"]), " " + question,
-    ]));
-    if (status === "urgent") {
-      card.appendChild(el("div", { class: "urgent-box", role: "alert" }, [
-        el("p", { class: "card-label" }, ["Get help now"]),
-        el("p", { class: "urgent-message" }, [reply.urgent ? reply.urgent.message : reply.answer]),
-      ]));
-    } else {
-      if (status === "ask_doctor") {
-        card.appendChild(el("p", { class: "card-label" }, ["A question for your own doctor"]));
-      } else if (status === "no_answer") {
-        card.appendChild(el("p", { class: "card-label" }, ["Not in our sources"]));
-      }
-      card.appendChild(el("div", { class: "answer" }, [reply.answer]));
-    }
-    if (reply.citations && reply.citations.length) {
-      card.appendChild(sourcesPart(reply, id));
-    }
-    card.appendChild(el("p", { class: "card-disclaimer" }, [reply.disclaimer]));
-    card.appendChild(el("p", { class: "card-link" }, [
-      el("a", { href: permalink(question, earlier) }, ["Link to this answer", el("span", { class: "visually-hidden" }, [": " + question])]),
-    ]));
-    return card;
-  }
-
-  function examples() {
+  function exampleQuestions() {
+    // Offered under an answer that has no follow-ups of its own, as on the server.
     try {
       return JSON.parse(document.getElementById("ask-form").getAttribute("data-examples") || "[]");
     } catch (error) {
       return [];
     }
   }
-
-  function buildFollowups(reply, history) {
-    // As the server does: the reply's own follow-ups, else the examples (never for urgent).
-    var offers = reply.followups && reply.followups.length ? reply.followups : reply.status === "urgent" ? [] : examples();
-    if (!offers.length) {
-      return null;
-    }
-    var form = el("form", { class: "followup-form", method: "get", action: "/embed#latest", target: "_self", "data-embed-ask": "" });
-    history.forEach(function (earlier) {
-      form.appendChild(el("input", { type: "hidden", name: "h", value: earlier }));
-    });
-    var chips = el("ul", { class: "chips" });
-    offers.forEach(function (q) {
-      chips.appendChild(el("li", {}, [el("button", { class: "chip", type: "submit", name: "q", value: q }, [q])]));
-    });
-    form.appendChild(chips);
-    var title = reply.status === "answered" ? "You could also ask" : "Questions this explainer can answer";
-    return el("section", { class: "card-followups embed-followups", "aria-labelledby": "next-title" }, [
-      el("h3", { id: "next-title" }, [title]),
-      form,
-    ]);
-  }
-
-  // ------------------------------------------------------------ asking
 
   function currentHistory() {
     var fields = document.querySelectorAll("#history-fields input[name=h]");
@@ -186,8 +84,8 @@
   function setHistory(history) {
     var holder = document.getElementById("history-fields");
     holder.textContent = "";
-    history.slice(-MAX_HISTORY).forEach(function (earlier) {
-      holder.appendChild(el("input", { type: "hidden", name: "h", value: earlier }));
+    history.slice(-AnswerCard.MAX_HISTORY).forEach(function (earlier) {
+      holder.appendChild(AnswerCard.el("input", { type: "hidden", name: "h", value: earlier }));
     });
   }
 
@@ -229,16 +127,18 @@
     if (old) {
       retire(old);
       if (slot.contains(old)) {
-        thread.insertBefore(el("li", { class: "turn" }, [old]), thread.firstChild);
+        thread.insertBefore(AnswerCard.el("li", { class: "turn" }, [old]), thread.firstChild);
       }
     }
-    var history = earlier.concat([question]).slice(-MAX_HISTORY);
-    var card = buildCard(reply, question, earlier);
-    var followups = buildFollowups(reply, history);
+    var history = earlier.concat([question]).slice(-AnswerCard.MAX_HISTORY);
+    var card = AnswerCard.buildCard(reply, question, earlier, { id: "latest", level: 2 });
     if (reply.status === "urgent") {
       slot.appendChild(card);
     } else {
-      var item = el("li", { class: "turn" }, [card]);
+      var item = AnswerCard.el("li", { class: "turn" }, [card]);
+      var followups = AnswerCard.followupSection(reply, history, {
+        action: "/embed#latest", headingId: "next-title", level: 3, fallback: exampleQuestions(), embed: true,
+      });
       if (followups) {
         item.appendChild(followups);
       }
@@ -306,7 +206,7 @@
 
   function onSubmit(event) {
     var form = event.target;
-    if (!form.hasAttribute || !form.hasAttribute("data-embed-ask") || !window.fetch) {
+    if (!form.hasAttribute || !form.hasAttribute("data-embed-ask") || !window.fetch || !AnswerCard) {
       return;
     }
     var submitter = event.submitter;

@@ -18,6 +18,8 @@ from ssexplain.embedding import Encoder, load_encoder
 from ssexplain.engine import Engine
 from ssexplain.web import create_app
 
+from chat_questions import FOLLOW_UPS
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,6 +50,15 @@ def encoder(config: Settings) -> Encoder:
 def engine(config: Settings, encoder: Encoder) -> Engine:
     """The real content and index (built by `make test` before pytest runs)."""
     return Engine.load(config, encoder=encoder)
+
+
+@pytest.fixture(scope="module")
+def follow_up(engine: Engine) -> tuple[str, str]:
+    """The first pair whose follow-up is unanswerable alone and answered after its question."""
+    for first, then in FOLLOW_UPS:
+        if engine.ask(then).status == "no_answer" and engine.ask(then, history=[first]).status == "answered":
+            return first, then
+    pytest.fail("no follow-up in FOLLOW_UPS needs its earlier question any more; add one that does")
 
 
 @pytest.fixture()

@@ -11,18 +11,10 @@ from ssexplain.answer import DISCLAIMER, URGENT_MESSAGE
 from ssexplain.glossary_terms import TermMarker
 from ssexplain.web.pages import EXAMPLE_QUESTIONS
 
+from chat_questions import ASK_DOCTOR, CAUSES, OFF_TOPIC, URGENT, WHAT_IS
+
 pytestmark = pytest.mark.browser
 
-WHAT_IS = "What is superficial siderosis?"
-CAUSES = "What causes it?"
-URGENT = "I have the worst headache of my life right now"
-# A first question, then a follow-up that means nothing on its own ("does it work?").
-FOLLOW_UPS = [
-    (WHAT_IS, CAUSES),
-    ("What is a blood patch?", "does it work?"),
-    ("What is a cochlear implant?", "does it help?"),
-    ("What is an MRI scan?", "what does it show?"),
-]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 STRICT_CSP = "default-src 'self'"
 MODES = {"with JavaScript": True, "without JavaScript": False}
@@ -64,15 +56,6 @@ def test_a_typed_question_shows_the_cited_snippet_and_the_disclaimer(any_page, l
     assert card.locator("blockquote").first.inner_text() == f"“{reply.citations[0].quote}”"
     assert card.locator(".card-disclaimer").inner_text() == DISCLAIMER
     assert card.locator("figcaption a").first.get_attribute("href") == f"/sources#{reply.citations[0].source.id}"
-
-
-@pytest.fixture(scope="module")
-def follow_up(engine) -> tuple[str, str]:
-    """The first pair whose follow-up is unanswerable alone and answered after its question."""
-    for first, then in FOLLOW_UPS:
-        if engine.ask(then).status == "no_answer" and engine.ask(then, history=[first]).status == "answered":
-            return first, then
-    pytest.fail("no follow-up in FOLLOW_UPS needs its earlier question any more; add one that does")
 
 
 def test_a_follow_up_uses_the_earlier_question(any_page, live_server, engine, follow_up):
@@ -251,8 +234,8 @@ AXE_PAGES = {
     "chat": ("/", ()),
     "answered": ("/ask?q=" + quote_plus(CAUSES) + "&h=" + quote_plus(WHAT_IS), ()),
     "urgent": ("/ask?q=" + quote_plus(URGENT), ()),
-    "ask-doctor": ("/ask?q=" + quote_plus("Should I stop taking my deferiprone?"), ()),
-    "not-covered": ("/ask?q=" + quote_plus("Tell me a joke"), ()),
+    "ask-doctor": ("/ask?q=" + quote_plus(ASK_DOCTOR), ()),
+    "not-covered": ("/ask?q=" + quote_plus(OFF_TOPIC), ()),
     "error": ("/ask?q=", ()),
     "topics": ("/topics", ()),
     "one-topic": ("/topics/hearing", ()),

@@ -244,7 +244,7 @@ def test_embed_js_is_served_as_javascript(client) -> None:
     assert "Set-Cookie" not in response.headers
 
 
-@pytest.mark.parametrize("path", ["static/embed.js", "static/embed-frame.js"])
+@pytest.mark.parametrize("path", ["static/embed.js", "static/embed-frame.js", "static/answer-card.js"])
 def test_embed_scripts_use_no_cookies_or_storage(path: str) -> None:
     source = (PROJECT_ROOT / path).read_text(encoding="utf-8")
     assert not re.search(r"document\.cookie|localStorage|sessionStorage|indexedDB", source)

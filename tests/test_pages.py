@@ -16,18 +16,7 @@ from ssexplain.glossary_terms import TermMarker, slug
 from ssexplain.web import create_app
 from ssexplain.web.pages import EXAMPLE_QUESTIONS
 
-WHAT_IS = "What is superficial siderosis?"
-CAUSES = "What causes it?"
-# A first question, then a follow-up that means nothing on its own ("does it work?").
-FOLLOW_UPS = [
-    (WHAT_IS, CAUSES),
-    ("What is a blood patch?", "does it work?"),
-    ("What is a cochlear implant?", "does it help?"),
-    ("What is an MRI scan?", "what does it show?"),
-]
-URGENT = "I have the worst headache of my life right now"
-ASK_DOCTOR = "Should I stop taking my deferiprone?"
-OFF_TOPIC = "Tell me a joke"
+from chat_questions import ASK_DOCTOR, CAUSES, OFF_TOPIC, URGENT, WHAT_IS
 
 
 class Page(HTMLParser):
@@ -138,15 +127,6 @@ def test_a_permalink_shows_the_answer_with_its_quotes(client, engine):
     assert html.count(str(escape(DISCLAIMER))) >= 3  # welcome, card, footer
     assert page.all("a", href="/ask?q=What+is+superficial+siderosis?")
     assert set(page.values("h")) == {WHAT_IS}  # the next question carries this one
-
-
-@pytest.fixture(scope="module")
-def follow_up(engine) -> tuple[str, str]:
-    """The first pair whose follow-up is unanswerable alone and answered after its question."""
-    for first, then in FOLLOW_UPS:
-        if engine.ask(then).status == "no_answer" and engine.ask(then, history=[first]).status == "answered":
-            return first, then
-    pytest.fail("no follow-up in FOLLOW_UPS needs its earlier question any more; add one that does")
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
