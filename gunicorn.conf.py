@@ -1,7 +1,7 @@
 """gunicorn settings, all from the environment (see README, "Configuration").
 
 Run with `gunicorn --config gunicorn.conf.py 'app:create_app()'` (what `make run` does).
-Each worker loads its own copy of the model after the fork (about 0.3 GB; see
+Each worker loads its own copy of the model after the fork (about 550 MiB resident; see
 docs/BENCHMARKS.md), so size SSEXPLAIN_WORKERS to the memory you have, and use threads
 for concurrency within a worker.
 """

@@ -2,8 +2,7 @@
 
 The floor is what no answer can beat: embedding the question and searching the index,
 nothing else. The API figure is the whole path a client sees: HTTP, JSON, validation,
-triage, query expansion, keyword search, fusion and the reply. Both use the same
-questions, in the same order.
+triage, query expansion, keyword search, fusion and the reply. All use the same questions.
 """
 from __future__ import annotations
 
@@ -34,41 +33,47 @@ def percentiles(seconds: list[float]) -> Percentiles:
                        mean_ms=round(statistics.fmean(ms), 3), samples=len(ms))
 
 
-def timed(run: Callable[[str], object], questions: list[str], rounds: int) -> list[float]:
+def compare(engine: Engine, base_url: str, questions: list[str], *, rounds: int = 3) -> dict[str, Percentiles]:
+    """The floor, engine.ask in process and POST /api/ask, taken in turn for every question.
+
+    Taking the three samples side by side, in a rotating order, keeps a busy moment on the
+    machine from landing on one of them only. The engine's cache must be off.
+    """
+    index = engine.retriever._index  # the floor needs the raw index, nothing around it
+    depth = min(CANDIDATES * 4, len(index.vectors))
+    post = api_client(base_url)
+    steps: list[tuple[str, Callable[[str], object]]] = [
+        ("floor", lambda q: index.faiss_index.search(engine.encoder.encode([q]), depth)),
+        ("in_process", lambda q: engine.ask(q)),
+        ("api", post),
+    ]
+    for name, run in steps:
+        run(questions[0])  # warm each path once
+    samples: dict[str, list[float]] = {name: [] for name, _ in steps}
+    for round_number in range(rounds):
+        for question in questions:
+            for name, run in steps[round_number % 3:] + steps[:round_number % 3]:
+                started = time.perf_counter()
+                run(question)
+                samples[name].append(time.perf_counter() - started)
+    return {name: percentiles(values) for name, values in samples.items()}
+
+
+def cache_hits(engine: Engine, questions: list[str], *, rounds: int = 3) -> Percentiles:
+    """engine.ask for questions already in its cache: the path a repeated question takes."""
+    for question in questions:
+        engine.ask(question)
     samples = []
     for _ in range(rounds):
         for question in questions:
             started = time.perf_counter()
-            run(question)
+            engine.ask(question)
             samples.append(time.perf_counter() - started)
-    return samples
+    return percentiles(samples)
 
 
-def floor(engine: Engine, questions: list[str], *, rounds: int = 3) -> Percentiles:
-    """Encode one question and search the FAISS index, as deep as the retriever searches."""
-    index = engine.retriever._index  # the floor needs the raw index, nothing around it
-    depth = min(CANDIDATES * 4, len(index.vectors))
-
-    def encode_and_search(question: str) -> None:
-        index.faiss_index.search(engine.encoder.encode([question]), depth)
-
-    encode_and_search(questions[0])
-    return percentiles(timed(encode_and_search, questions, rounds))
-
-
-def cache_paths(engine: Engine, questions: list[str], *, rounds: int = 3) -> tuple[Percentiles, Percentiles]:
-    """engine.ask with every question new to the cache, then with every one already in it."""
-    engine.cache.clear()
-    misses = []
-    for _ in range(rounds):
-        engine.cache.clear()
-        misses += timed(lambda q: engine.ask(q), questions, 1)
-    hits = timed(lambda q: engine.ask(q), questions, rounds)
-    return percentiles(misses), percentiles(hits)
-
-
-def api(base_url: str, questions: list[str], *, rounds: int = 3) -> Percentiles:
-    """POST /api/ask one at a time over one kept-alive connection, as a forum bot would."""
+def api_client(base_url: str) -> Callable[[str], None]:
+    """POST /api/ask over one kept-alive connection, as a forum bot would."""
     parts = urlsplit(base_url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
 
@@ -80,8 +85,16 @@ def api(base_url: str, questions: list[str], *, rounds: int = 3) -> Percentiles:
         if response.status != 200:
             raise RuntimeError(f"/api/ask answered {response.status}")
 
-    ask(questions[0])
-    try:
-        return percentiles(timed(ask, questions, rounds))
-    finally:
-        connection.close()
+    return ask
+
+
+def api(base_url: str, questions: list[str], *, rounds: int = 3) -> Percentiles:
+    """POST /api/ask alone, one question at a time."""
+    post = api_client(base_url)
+    samples = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            post(question)
+            samples.append(time.perf_counter() - started)
+    return percentiles(samples)

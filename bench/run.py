@@ -66,23 +66,20 @@ def build_index(env: dict[str, str]) -> dict:
             "passages": manifest["passages"]}
 
 
-def serve_and_measure(env: dict[str, str], questions: list[str], log_path: Path, *, warm_cache: bool) -> dict:
+def serve(env: dict[str, str], log_path: Path, questions: list[str], measure_while_up) -> dict:
+    """Start gunicorn, run `measure_while_up(url)`, then wrk, reading worker memory on the way."""
     server = Server(port=free_port(), env=env, log_path=log_path).start()
     try:
-        if warm_cache:  # every later request is a hit in whichever worker takes it
-            for _ in range(4):
-                latency.api(server.url, questions, rounds=1)
-        sequential = latency.api(server.url, questions)
-        memory_after_warm = [asdict(memory_of(pid)) for pid in server.worker_pids()]
+        figures = measure_while_up(server.url)
+        memory_ready = [asdict(memory_of(pid)) for pid in server.worker_pids()]
         throughput = load.wrk(server.url, questions)
         memory_after_load = [asdict(memory_of(pid)) for pid in server.worker_pids()]
         master = asdict(memory_of(server.process.pid))
     finally:
         server.stop()
     return {
-        "cold_start": asdict(server.cold_start), "sequential": asdict(sequential), "wrk": throughput,
-        "worker_memory_ready": memory_after_warm, "worker_memory_after_load": memory_after_load,
-        "master_memory": master,
+        **figures, "cold_start": asdict(server.cold_start), "wrk": throughput,
+        "worker_memory_ready": memory_ready, "worker_memory_after_load": memory_after_load, "master_memory": master,
     }
 
 
@@ -114,20 +111,30 @@ def measure(questions: list[str], work: Path) -> dict:
     results["index_build"] = build_index(env)
 
     os.environ.update(env)
+    from ssexplain.answer_cache import AnswerCache
     from ssexplain.config import settings
     from ssexplain.engine import Engine
 
     engine = Engine.load(settings())
     engine.warm_up()
-    results["floor"] = asdict(latency.floor(engine, questions))
-    miss, hit = latency.cache_paths(engine, questions)
-    results["in_process_ask"] = {"cache_miss": asdict(miss), "cache_hit": asdict(hit)}
+    engine.cache = AnswerCache(0)  # every in-process ask searches, like the server with its cache off
+
+    def side_by_side(url: str) -> dict:
+        return {name: asdict(p) for name, p in latency.compare(engine, url, questions).items()}
+
+    results["cache_off"] = serve(
+        {**env, "SSEXPLAIN_ANSWER_CACHE": "0"}, work / "cache-off.log", questions, side_by_side)
+
+    engine.cache = AnswerCache(1024)
+    results["in_process_cache_hit"] = asdict(latency.cache_hits(engine, questions))
     del engine
 
-    results["gunicorn_cache_off"] = serve_and_measure(
-        {**env, "SSEXPLAIN_ANSWER_CACHE": "0"}, questions, work / "cache-off.log", warm_cache=False)
-    results["gunicorn_cache_on"] = serve_and_measure(env, questions, work / "cache-on.log", warm_cache=True)
-    results["machine"]["load_average_at_end"] = os.getloadavg()
+    def repeated(url: str) -> dict:
+        for _ in range(4):  # so every worker has seen every question
+            latency.api(url, questions, rounds=1)
+        return {"api": asdict(latency.api(url, questions))}
+
+    results["cache_on"] = serve(env, work / "cache-on.log", questions, repeated)
     return results
 
 

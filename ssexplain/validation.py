@@ -9,10 +9,19 @@ from ssexplain.errors import BadQuestion
 MAX_QUESTION_CHARS = 500
 
 
+def _is_real_text(text: str) -> bool:
+    """JSON can carry lone surrogates ("\\ud800") that no encoder or tokenizer accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_question(value: Any) -> str:
     if value is None:
         raise BadQuestion("question_missing", "Please type a question.")
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _is_real_text(value):
         raise BadQuestion("question_not_text", "The question must be text.")
     text = " ".join(value.split())
     if not text:
@@ -32,7 +41,7 @@ def clean_history(value: Any) -> list[str]:
         raise BadQuestion("history_malformed", "History must be a list of earlier questions.")
     if len(value) > MAX_HISTORY:
         raise BadQuestion("history_malformed", f"History can hold at most {MAX_HISTORY} earlier questions.")
-    if not all(isinstance(item, str) and len(item) <= MAX_QUESTION_CHARS for item in value):
+    if not all(isinstance(item, str) and len(item) <= MAX_QUESTION_CHARS and _is_real_text(item) for item in value):
         raise BadQuestion(
             "history_malformed", f"Each earlier question must be text of at most {MAX_QUESTION_CHARS} characters."
         )

@@ -73,6 +73,8 @@ def test_follow_up_uses_history(client):
         ('{"question": "hi", "history": [1, 2]}', "application/json", 400, "history_malformed"),
         ('{"question": "hi", "history": ' + str(["q"] * 11).replace("'", '"') + "}", "application/json", 400,
          "history_malformed"),
+        ('{"question": "\\ud800 hi"}', "application/json", 400, "question_not_text"),
+        ('{"question": "hi", "history": ["\\udfff"]}', "application/json", 400, "history_malformed"),
         ("{not json", "application/json", 400, "invalid_json"),
         ('["a list"]', "application/json", 400, "invalid_body"),
         ("question=hi", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),

@@ -88,7 +88,7 @@ def retry_after_seconds(limiter: Limiter) -> int:
     return max(1, math.ceil(breached.window.reset_time - time.time()))
 
 
-def too_many(limiter: Limiter, exc: RateLimitExceeded) -> Response:
+def too_many(limiter: Limiter) -> Response:
     """429 with Retry-After: JSON for the API and anyone asking for JSON, a plain page for people."""
     wait = retry_after_seconds(limiter)
     message = f"You have asked a lot of questions in a short time. Please wait {wait} seconds and try again."
@@ -126,6 +126,6 @@ def install(app: Flask) -> Limiter | None:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:
-        return too_many(limiter, exc)
+        return too_many(limiter)
 
     return limiter
