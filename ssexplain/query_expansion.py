@@ -8,6 +8,7 @@ puncture").
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,27 +44,33 @@ class QueryExpander:
         known to be real (never "mended": "expensive" must not become "extensive")."""
         self._vocabulary = sorted(w for w in vocabulary if len(w) >= 4)
         self._known = frozenset(vocabulary) | english
-        self._phrases: list[tuple[re.Pattern[str], str]] = []
+        # Phrases filed under their first word, so a question is only tested against the
+        # phrases that could start in it (in glossary order, which decides term order).
+        self._phrases: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+        order = 0
         for term in glossary:
             for phrase in (term.term, *term.synonyms, *term.lay):
-                if len(phrase) >= 2:
-                    self._phrases.append((_phrase_pattern(phrase), term.term))
+                words = WORD.findall(phrase.lower())
+                if len(phrase) >= 2 and words:
+                    self._phrases.setdefault(words[0], []).append((order, _phrase_pattern(phrase), term.term))
+                    order += 1
         self._known |= {w for t in glossary for p in (t.term, *t.synonyms, *t.lay) for w in WORD.findall(p.lower())}
 
-    def correct_spelling(self, text: str) -> str:
-        def mend(match: re.Match[str]) -> str:
-            word = match.group(0)
-            if len(word) < 5 or word in self._known:
-                return word
-            close = difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=0.84)
-            return close[0] if close else word
+    @functools.lru_cache(maxsize=4096)
+    def _mend_word(self, word: str) -> str:
+        if len(word) < 5 or word in self._known:
+            return word
+        close = difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=0.84)
+        return close[0] if close else word
 
-        return WORD.sub(mend, text.lower())
+    def correct_spelling(self, text: str) -> str:
+        return WORD.sub(lambda match: self._mend_word(match.group(0)), text.lower())
 
     def expand(self, text: str) -> Expansion:
         mended = self.correct_spelling(text)
+        candidates = sorted(c for word in set(WORD.findall(mended)) for c in self._phrases.get(word, ()))
         terms: list[str] = []
-        for pattern, term in self._phrases:
+        for _, pattern, term in candidates:
             if term not in terms and pattern.search(mended):
                 terms.append(term)
         extra = [t for t in terms if not _phrase_pattern(t).search(mended)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ssexplain.content import Passage
 from ssexplain.embedding import Encoder
 from ssexplain.index_store import LoadedIndex
@@ -50,6 +52,14 @@ class Retriever:
         keywords: KeywordIndex,
     ) -> None:
         self._passages = {p.id: p for p in passages}
+        self._passage_ids = [p.id for p in passages]
+        position = {pid: n for n, pid in enumerate(self._passage_ids)}
+        # Index rows grouped by passage (questions and texts apart), so a passage's best
+        # match is one `maximum.reduceat` over its group instead of a Python loop.
+        owner = np.array([position[v.passage_id] for v in index.vectors], dtype=np.int64)
+        is_question = np.array([v.kind == "question" for v in index.vectors], dtype=bool)
+        self._question_rows, self._question_starts = _grouped(owner, is_question)
+        self._text_rows, self._text_starts = _grouped(owner, ~is_question)
         self._index = index
         self._encoder = encoder
         self._expander = expander
@@ -72,19 +82,12 @@ class Retriever:
         scores, rows = self._index.faiss_index.search(vectors, len(self._index.vectors))
         results = []
         for score_row, id_row in zip(scores, rows):
-            question: dict[str, float] = {}
-            text: dict[str, float] = {}
-            for score, row in zip(score_row, id_row):
-                vector = self._index.vectors[row]
-                bucket = question if vector.kind == "question" else text
-                if vector.passage_id not in bucket:  # rows come best first
-                    bucket[vector.passage_id] = float(score)
-            results.append(
-                {
-                    pid: QUESTION_SHARE * question.get(pid, 0.0) + (1 - QUESTION_SHARE) * text.get(pid, 0.0)
-                    for pid in text
-                }
-            )
+            by_row = np.empty(len(id_row), dtype=np.float32)
+            by_row[id_row] = score_row  # undo FAISS's best-first order
+            question = np.maximum.reduceat(by_row[self._question_rows], self._question_starts)
+            text = np.maximum.reduceat(by_row[self._text_rows], self._text_starts)
+            mixed = QUESTION_SHARE * question + (1 - QUESTION_SHARE) * text
+            results.append(dict(zip(self._passage_ids, mixed.tolist())))
         return results
 
     def search(self, queries: list[Query], *, limit: int = 5) -> list[Hit]:
@@ -109,6 +112,18 @@ class Retriever:
             )
             for pid in order
         ]
+
+
+def _grouped(owner: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kept rows ordered by passage, and where each passage's run starts.
+
+    Every passage has a text vector and at least one question (the content loader insists),
+    so each passage owns exactly one run and the runs come in passage order.
+    """
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(owner[rows], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(owner[rows]) != 0])
+    return rows, starts
 
 
 def top_similarity(hits: list[Hit]) -> float:
