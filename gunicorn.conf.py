@@ -16,6 +16,11 @@ def _int(name: str, default: int) -> int:
     return int(raw or default)
 
 
+# Requests run on gunicorn's pool threads, and torch.set_num_threads() in the loading thread
+# does not reach OpenMP's per-thread default there: set it for every thread of every worker
+# before torch is imported, so a 2-core box is not oversubscribed by spinning OpenMP teams.
+os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("SSEXPLAIN_TORCH_THREADS", "1"))
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = _int("SSEXPLAIN_WORKERS", 2)
 threads = _int("SSEXPLAIN_THREADS", 4)  # more than 1 selects the gthread worker
