@@ -39,6 +39,11 @@ class Engine:
     encoder: Encoder
     min_similarity: float = MIN_SIMILARITY
     cache: AnswerCache = field(default_factory=AnswerCache.from_env, repr=False, compare=False)
+    starters: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        # Offered with every "not covered" reply; they depend only on the content.
+        self.starters = answer.starter_questions(self.content, STARTER_TOPICS)
 
     @classmethod
     def load(cls, settings: Settings, *, encoder: Encoder | None = None) -> "Engine":
@@ -77,14 +82,13 @@ class Engine:
         decision = triage(text)
         if decision.triage is Triage.URGENT:
             return answer.urgent(decision.rule)
-        starters = answer.starter_questions(self.content, STARTER_TOPICS)
         if decision.triage is Triage.NO_ANSWER:
-            return answer.no_answer(starters, rule=decision.rule)
+            return answer.no_answer(self.starters, rule=decision.rule)
         queries = [self.retriever.prepare(q) for q in context_queries(text, earlier)]
         hits = self.retriever.search(queries, limit=SEARCH_DEPTH)
         if decision.triage is Triage.ASK_DOCTOR:
             return answer.ask_doctor(hits, self.content, threshold=self.min_similarity, rule=decision.rule)
         best = top_similarity(hits)
         if best < self.min_similarity:
-            return answer.no_answer(starters, top_score=best, rule="below threshold")
+            return answer.no_answer(self.starters, top_score=best, rule="below threshold")
         return answer.answered(hits, self.content, threshold=self.min_similarity, asked=[*earlier, text])
