@@ -7,7 +7,7 @@ make no medical statement of their own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ssexplain.content import Content, Source
 from ssexplain.retrieval import Hit
@@ -85,7 +85,6 @@ class Reply:
     urgent_message: str = ""
     disclaimer: str = DISCLAIMER
     top_score: float = 0.0  # for logs and calibration, never shown
-    rule: str = field(default="", compare=False)
 
     def to_dict(self) -> dict:
         body = {
@@ -156,24 +155,23 @@ def answered(hits: list[Hit], content: Content, *, threshold: float, asked: list
     )
 
 
-def ask_doctor(hits: list[Hit], content: Content, *, threshold: float, rule: str) -> Reply:
+def ask_doctor(hits: list[Hit], content: Content, *, threshold: float) -> Reply:
     shown = citable(hits, threshold=threshold)
     return Reply(
         status="ask_doctor",
         answer=ASK_DOCTOR_TEXT if shown else ASK_DOCTOR_NOTHING,
         citations=tuple(cite(h, content) for h in shown),
         top_score=max((h.similarity for h in hits), default=0.0),
-        rule=rule,
     )
 
 
-def no_answer(starters: tuple[str, ...], *, top_score: float = 0.0, rule: str = "") -> Reply:
-    return Reply(status="no_answer", answer=NO_ANSWER_TEXT, followups=starters, top_score=top_score, rule=rule)
+def no_answer(starters: tuple[str, ...], *, top_score: float = 0.0) -> Reply:
+    return Reply(status="no_answer", answer=NO_ANSWER_TEXT, followups=starters, top_score=top_score)
 
 
 def urgent(rule: str) -> Reply:
     message = URGENT_MESSAGES.get(rule, URGENT_MESSAGE)
-    return Reply(status="urgent", answer=message, urgent_message=message, rule=rule)
+    return Reply(status="urgent", answer=message, urgent_message=message)
 
 
 def starter_questions(content: Content, topics: tuple[str, ...]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,11 @@ class Content:
     checklist: dict[str, Any]
 
     def passage(self, passage_id: str) -> Passage | None:
-        return self._by_id().get(passage_id)
+        return self._by_id.get(passage_id)
 
+    @cached_property
     def _by_id(self) -> dict[str, Passage]:
+        """Built once: the API looks passages up by id on every request."""
         return {p.id: p for p in self.passages}
 
 

@@ -83,12 +83,12 @@ class Engine:
         if decision.triage is Triage.URGENT:
             return answer.urgent(decision.rule)
         if decision.triage is Triage.NO_ANSWER:
-            return answer.no_answer(self.starters, rule=decision.rule)
+            return answer.no_answer(self.starters)
         queries = [self.retriever.prepare(q) for q in context_queries(text, earlier)]
         hits = self.retriever.search(queries, limit=SEARCH_DEPTH)
         if decision.triage is Triage.ASK_DOCTOR:
-            return answer.ask_doctor(hits, self.content, threshold=self.min_similarity, rule=decision.rule)
+            return answer.ask_doctor(hits, self.content, threshold=self.min_similarity)
         best = top_similarity(hits)
         if best < self.min_similarity:
-            return answer.no_answer(self.starters, top_score=best, rule="below threshold")
+            return answer.no_answer(self.starters, top_score=best)
         return answer.answered(hits, self.content, threshold=self.min_similarity, asked=[*earlier, text])

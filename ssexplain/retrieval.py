@@ -1,9 +1,9 @@
 """Find the passages that answer a question: dense search fused with keyword search.
 
 Dense search compares the question with each passage's text and its example questions
-(a passage scores its best match). Keyword search (BM25) catches exact medical words.
-The two rankings are fused by reciprocal rank; the best dense similarity is kept as the
-confidence used to decide whether the sources answer the question at all.
+(a passage scores a mix of its best question match and its text match). Keyword search
+(BM25) catches exact medical words. The two rankings are fused by reciprocal rank; the dense
+score is kept as the confidence used to decide whether the sources answer the question at all.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ QUESTION_SHARE = 0.7
 class Hit:
     passage: Passage
     score: float  # fused rank score scaled to 0..1 (1 = ranked first by every signal)
-    similarity: float  # best cosine similarity of the question to this passage (0..1)
+    similarity: float  # dense score: mix of best question and text cosine similarity
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,6 @@ def form():
     body = render_template(
         "checklist.html", checklist=checklist, selection=selection, own_text="\n".join(selection.own),
         max_own=MAX_OWN_CHARS, own_param=OWN_PARAM, share_param=SHARE_PARAM, share_own=SHARE_OWN,
-        site_disclaimer=DISCLAIMER,
     )
     return private(body)
 
@@ -104,7 +103,6 @@ def questions():
     body = render_template(
         "checklist_questions.html", qlist=qlist, selection=selection,
         links=page_links(selection), made_on=long_date(qlist.made_on), headings=HEADINGS,
-        site_disclaimer=DISCLAIMER,
     )
     return private(body)
 
