@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ssexplain.engine import Engine
-from ssexplain.retrieval import CANDIDATES
+from ssexplain.search.retrieval import CANDIDATES
 
 
 @dataclass(frozen=True)

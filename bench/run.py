@@ -111,7 +111,7 @@ def measure(questions: list[str], work: Path) -> dict:
     results["index_build"] = build_index(env)
 
     os.environ.update(env)
-    from ssexplain.answer_cache import AnswerCache
+    from ssexplain.reply.cache import AnswerCache
     from ssexplain.config import settings
     from ssexplain.engine import Engine
 

@@ -11,8 +11,8 @@ from ssexplain.errors import SsexplainError
 
 
 def _check_content(args: argparse.Namespace) -> int:
-    from ssexplain.content import load_content, verify_quotes
-    from ssexplain.readability import grade
+    from ssexplain.content.loader import load_content, verify_quotes
+    from ssexplain.content.readability import grade
 
     config = settings()
     content = load_content(config.content_dir)
@@ -32,7 +32,7 @@ def _check_content(args: argparse.Namespace) -> int:
 
 
 def _build_index(args: argparse.Namespace) -> int:
-    from ssexplain.index_store import build_index
+    from ssexplain.search.index_store import build_index
 
     config = settings()
     manifest = build_index(config.content_dir, config.index_dir, model_path=config.model_path)
@@ -54,7 +54,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from ssexplain.engine import Engine
-    from ssexplain.evaluation import evaluate, format_report, load_questions
+    from ssexplain.evaluation.questions import evaluate, format_report, load_questions
 
     engine = Engine.load(settings())
     report = evaluate(engine, load_questions(Path(args.file)))

@@ -8,18 +8,18 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from ssexplain import answer
-from ssexplain.answer_cache import AnswerCache
+from ssexplain.reply import answer
+from ssexplain.reply.cache import AnswerCache
 from ssexplain.config import Settings
-from ssexplain.content import Content, load_content
-from ssexplain.conversation import context_queries
-from ssexplain.embedding import Encoder, load_encoder
-from ssexplain.index_store import check_manifest, expected_model_id, load_index
-from ssexplain.keyword_search import KeywordIndex
-from ssexplain.query_expansion import QueryExpander
-from ssexplain.retrieval import Retriever, top_similarity
-from ssexplain.safety import Triage, triage
-from ssexplain.validation import clean_history, clean_question
+from ssexplain.content.loader import Content, load_content
+from ssexplain.reply.conversation import context_queries
+from ssexplain.search.embedding import Encoder, load_encoder
+from ssexplain.search.index_store import check_manifest, expected_model_id, load_index
+from ssexplain.search.keyword_search import KeywordIndex
+from ssexplain.search.query_expansion import QueryExpander
+from ssexplain.search.retrieval import Retriever, top_similarity
+from ssexplain.reply.triage import Triage, triage
+from ssexplain.reply.validation import clean_history, clean_question
 
 # Below this best cosine similarity the sources do not answer the question.
 # Calibrated on the dev set; see docs/RETRIEVAL.md for the figures behind it.

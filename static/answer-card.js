@@ -4,14 +4,14 @@
 
    buildCard mirrors templates/_answer_card.html, followupSection the `followups` macro there
    and questionButtons templates/_ask_form.html; markTerms mirrors
-   ssexplain/glossary_terms.py (TermMarker.find): change them together. Text from the reply
+   ssexplain/content/glossary_terms.py (TermMarker.find): change them together. Text from the reply
    is only ever set as text, never parsed as HTML. */
 (function () {
   "use strict";
 
-  var MAX_HISTORY = 10; // ssexplain/conversation.py MAX_HISTORY
-  var CONTEXT_TURNS = 2; // ssexplain/conversation.py CONTEXT_TURNS
-  var SHORT = 7; // ssexplain/conversation.py SHORT
+  var MAX_HISTORY = 10; // ssexplain/reply/conversation.py MAX_HISTORY
+  var CONTEXT_TURNS = 2; // ssexplain/reply/conversation.py CONTEXT_TURNS
+  var SHORT = 7; // ssexplain/reply/conversation.py SHORT
   var POINTS_BACK = new RegExp(
     "^(and|but|so|also|what about|how about|then|or)\\b|" +
       "\\b(it|its|it's|that|this|those|these|they|them|their|he|him|his|she|her|there)\\b",

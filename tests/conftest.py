@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ssexplain.config import PROJECT_ROOT, Settings, settings
-from ssexplain.embedding import Encoder, load_encoder
+from ssexplain.search.embedding import Encoder, load_encoder
 from ssexplain.engine import Engine
 from ssexplain.web import create_app
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ssexplain.answer_cache import AnswerCache
+from ssexplain.reply.cache import AnswerCache
 from ssexplain.engine import Engine
 from ssexplain.errors import SsexplainError
 

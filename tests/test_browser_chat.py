@@ -7,8 +7,8 @@ from urllib.parse import quote_plus
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from ssexplain.answer import DISCLAIMER, URGENT_MESSAGE
-from ssexplain.glossary_terms import TermMarker
+from ssexplain.reply.answer import DISCLAIMER, URGENT_MESSAGE
+from ssexplain.content.glossary_terms import TermMarker
 from ssexplain.web.pages import EXAMPLE_QUESTIONS
 
 from chat_questions import ASK_DOCTOR, CAUSES, OFF_TOPIC, URGENT, WHAT_IS

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from pypdf import PdfReader
 
-from ssexplain.answer import DISCLAIMER
+from ssexplain.reply.answer import DISCLAIMER
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from ssexplain.answer import DISCLAIMER
+from ssexplain.reply.answer import DISCLAIMER
 
 pytestmark = pytest.mark.browser
 

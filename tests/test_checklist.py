@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ssexplain.answer import DISCLAIMER
-from ssexplain.checklist import (
+from ssexplain.reply.answer import DISCLAIMER
+from ssexplain.checklist.questions import (
     BACKGROUND_TITLE,
     BRING_WITH_YOU,
     DOCTOR_MAY_ASK,
@@ -29,8 +29,8 @@ from ssexplain.checklist import (
     parse_selection,
     section_label,
 )
-from ssexplain.content import Content, Passage, Source
-from ssexplain.readability import grade
+from ssexplain.content.loader import Content, Passage, Source
+from ssexplain.content.readability import grade
 from ssexplain.web.checklist import TOO_LONG
 
 TODAY = date(2026, 3, 9)

@@ -52,7 +52,7 @@ def test_build_index_then_stale_content_is_a_one_line_error(tmp_path, monkeypatc
     shutil.copytree(FIXTURE, content)
     monkeypatch.setenv("SSEXPLAIN_CONTENT", str(content))
     monkeypatch.setenv("SSEXPLAIN_INDEX", str(tmp_path / "index"))
-    monkeypatch.setattr("ssexplain.index_store.load_encoder", lambda path="": encoder)
+    monkeypatch.setattr("ssexplain.search.index_store.load_encoder", lambda path="": encoder)
     assert cli.main(["build-index"]) == 0
     assert "3 passages" in capsys.readouterr().out
 

@@ -7,9 +7,9 @@ from statistics import mean
 
 import pytest
 
-from ssexplain.content import TOPICS, Content, fold, load_content, quote_problems, verify_quotes
+from ssexplain.content.loader import TOPICS, Content, fold, load_content, quote_problems, verify_quotes
 from ssexplain.errors import ContentError
-from ssexplain.readability import grade
+from ssexplain.content.readability import grade
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"
 
@@ -51,7 +51,7 @@ def test_glossary_has_fifty_terms_each_with_a_plain_definition(content):
 
 
 def test_checklist_links_only_to_existing_passages(content):
-    from ssexplain.content import checklist_passage_ids
+    from ssexplain.content.loader import checklist_passage_ids
 
     ids = {p.id for p in content.passages}
     refs = checklist_passage_ids(content.checklist)
@@ -73,7 +73,7 @@ def test_checklist_links_only_to_existing_passages(content):
     ],
 )
 def test_fold_mends_extraction_damage_but_never_a_word(source_text, quote, ok):
-    from ssexplain.content import Passage
+    from ssexplain.content.loader import Passage
 
     passage = Passage(id="x", source="s", section="", quote=quote, plain="", questions=("q",), topics=("what-is",), file="f")
     problems = [p for p in quote_problems(passage, source_text) if "not verbatim" in p]

@@ -1,7 +1,7 @@
 """Follow-ups lean on the earlier questions; standalone questions do not."""
 import pytest
 
-from ssexplain.conversation import context_queries
+from ssexplain.reply.conversation import context_queries
 
 
 @pytest.mark.parametrize(

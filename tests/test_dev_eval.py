@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ssexplain.evaluation import TARGETS, evaluate, format_report, load_questions
+from ssexplain.evaluation.questions import TARGETS, evaluate, format_report, load_questions
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
 

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ssexplain import oembed
-from ssexplain.answer import DISCLAIMER
+from ssexplain.web import oembed
+from ssexplain.reply.answer import DISCLAIMER
 from ssexplain.config import PROJECT_ROOT
-from ssexplain.content import TOPICS
-from ssexplain.oembed import OEmbedError, SitePage
+from ssexplain.content.loader import TOPICS
+from ssexplain.web.oembed import OEmbedError, SitePage
 
 SITE = "http://localhost/"
 ANSWERED = "what is superficial siderosis?"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ssexplain.content import load_content
+from ssexplain.content.loader import load_content
 from ssexplain.errors import IndexNotReady
-from ssexplain.index_store import MANIFEST_FILE, build_index, load_index
+from ssexplain.search.index_store import MANIFEST_FILE, build_index, load_index
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"
 

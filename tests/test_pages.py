@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from ssexplain.answer import DISCLAIMER, URGENT_MESSAGE
-from ssexplain.content import TOPICS, GlossaryTerm
-from ssexplain.glossary_terms import TermMarker, slug
+from ssexplain.reply.answer import DISCLAIMER, URGENT_MESSAGE
+from ssexplain.content.loader import TOPICS, GlossaryTerm
+from ssexplain.content.glossary_terms import TermMarker, slug
 from ssexplain.web import create_app
 from ssexplain.web.pages import EXAMPLE_QUESTIONS
 

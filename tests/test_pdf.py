@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from ssexplain.answer import DISCLAIMER
-from ssexplain.checklist import (
+from ssexplain.reply.answer import DISCLAIMER
+from ssexplain.checklist.questions import (
     BRING_WITH_YOU,
     DOCTOR_MAY_ASK,
     Checklist,
@@ -18,7 +18,7 @@ from ssexplain.checklist import (
     parse_checklist,
     parse_selection,
 )
-from ssexplain.pdf import TITLE, build_pdf
+from ssexplain.checklist.pdf import TITLE, build_pdf
 
 TODAY = date(2026, 3, 9)
 

@@ -7,9 +7,9 @@ import pytest
 
 from ssexplain.config import Settings
 from ssexplain.engine import Engine
-from ssexplain.index_store import build_index
-from ssexplain.query_expansion import QueryExpander, without_condition_name
-from ssexplain.content import load_content
+from ssexplain.search.index_store import build_index
+from ssexplain.search.query_expansion import QueryExpander, without_condition_name
+from ssexplain.content.loader import load_content
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ssexplain.safety import Triage, triage
+from ssexplain.reply.triage import Triage, triage
 
 URGENT = [
     "the worst headache of my life started suddenly ten minutes ago",

@@ -9,7 +9,7 @@ import pytest
 
 from servers import Gunicorn, http, loaded_libraries
 from ssexplain.config import settings
-from ssexplain.index_store import INDEX_FILE, MANIFEST_FILE
+from ssexplain.search.index_store import INDEX_FILE, MANIFEST_FILE
 from ssexplain.web import create_app
 from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.startup import WORKER_BOOT_ERROR, exit_if_engine_fails

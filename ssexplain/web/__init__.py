@@ -7,8 +7,8 @@ from flask import Flask
 
 from ssexplain.config import PROJECT_ROOT, Settings, settings
 from ssexplain.engine import Engine
-from ssexplain.index_store import check_manifest, expected_model_id
-from ssexplain.content import load_content
+from ssexplain.search.index_store import check_manifest, expected_model_id
+from ssexplain.content.loader import load_content
 from ssexplain.web import api, checklist, embed, pages, production
 from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.errors import register_error_handlers

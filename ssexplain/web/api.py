@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ssexplain.content import Content, Passage
+from ssexplain.content.loader import Content, Passage
 from ssexplain.errors import BadQuestion
 from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.errors import api_error

@@ -11,8 +11,8 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from ssexplain.answer import DISCLAIMER
-from ssexplain.checklist import (
+from ssexplain.reply.answer import DISCLAIMER
+from ssexplain.checklist.questions import (
     MAX_OWN_CHARS,
     MAX_QUERY_BYTES,
     OWN_PARAM,
@@ -27,9 +27,9 @@ from ssexplain.checklist import (
     parse_checklist,
     parse_selection,
 )
-from ssexplain.content import load_content
+from ssexplain.content.loader import load_content
 from ssexplain.errors import SsexplainError
-from ssexplain.pdf import build_pdf
+from ssexplain.checklist.pdf import build_pdf
 
 bp = Blueprint("checklist", __name__)
 
@@ -37,7 +37,7 @@ TOO_LONG = "This link is too long to read. Go back and tick fewer boxes, or make
 NOT_READY = "The checklist is not available right now. Please try again in a moment."
 PDF_NAME = "questions-for-your-doctor.pdf"
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-EXTENSION_KEY = "ssexplain.checklist"
+EXTENSION_KEY = "ssexplain.checklist.questions"
 
 
 def current_checklist() -> Checklist:

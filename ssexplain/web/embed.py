@@ -18,13 +18,13 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request, 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from ssexplain import oembed
-from ssexplain.answer import DISCLAIMER
-from ssexplain.content import TOPICS, Content
-from ssexplain.conversation import MAX_HISTORY
+from ssexplain.web import oembed
+from ssexplain.reply.answer import DISCLAIMER
+from ssexplain.content.loader import TOPICS, Content
+from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import BadQuestion
-from ssexplain.oembed import OEmbedError, SitePage
-from ssexplain.validation import clean_question
+from ssexplain.web.oembed import OEmbedError, SitePage
+from ssexplain.reply.validation import clean_question
 from ssexplain.web.api import holder
 from ssexplain.web.errors import api_error
 from ssexplain.web.pages import EXAMPLE_QUESTIONS, NOT_READY, RETRY_AFTER_SECONDS, Turn, earlier_questions, thread

@@ -12,9 +12,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 
-from ssexplain.answer import DISCLAIMER
-from ssexplain.conversation import MAX_HISTORY
-from ssexplain.validation import MAX_QUESTION_CHARS
+from ssexplain.reply.answer import DISCLAIMER
+from ssexplain.reply.conversation import MAX_HISTORY
+from ssexplain.reply.validation import MAX_QUESTION_CHARS
 from ssexplain.web.api import holder
 
 bp = Blueprint("openapi", __name__)

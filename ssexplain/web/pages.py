@@ -13,13 +13,13 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from markupsafe import Markup, escape
 from werkzeug.exceptions import ServiceUnavailable
 
-from ssexplain.answer import DISCLAIMER
-from ssexplain.content import TOPICS, Content, GlossaryTerm, Passage
-from ssexplain.conversation import CONTEXT_TURNS, MAX_HISTORY, leans_on_history
+from ssexplain.reply.answer import DISCLAIMER
+from ssexplain.content.loader import TOPICS, Content, GlossaryTerm, Passage
+from ssexplain.reply.conversation import CONTEXT_TURNS, MAX_HISTORY, leans_on_history
 from ssexplain.engine import Engine
 from ssexplain.errors import BadQuestion
-from ssexplain.glossary_terms import TermMarker, slug, written_forms
-from ssexplain.validation import MAX_QUESTION_CHARS, clean_question
+from ssexplain.content.glossary_terms import TermMarker, slug, written_forms
+from ssexplain.reply.validation import MAX_QUESTION_CHARS, clean_question
 from ssexplain.web.api import holder
 
 bp = Blueprint("pages", __name__)

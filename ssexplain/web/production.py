@@ -10,7 +10,7 @@ import os
 
 from flask import Flask
 
-from ssexplain.answer_cache import AnswerCache
+from ssexplain.reply.cache import AnswerCache
 from ssexplain.web import limits, logging_setup, openapi, security
 
 ENV = {

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from flask import Flask
 
 from ssexplain.config import Settings
-from ssexplain.embedding import resolve_model_path
+from ssexplain.search.embedding import resolve_model_path
 from ssexplain.errors import IndexNotReady, ModelError
-from ssexplain.index_store import INDEX_FILE, META_FILE, REBUILD
+from ssexplain.search.index_store import INDEX_FILE, META_FILE, REBUILD
 from ssexplain.web import preflight, production
 from ssexplain.web.engine_holder import EngineHolder
 

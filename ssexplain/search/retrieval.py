@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ssexplain.content import Passage
-from ssexplain.embedding import Encoder
-from ssexplain.index_store import LoadedIndex
-from ssexplain.keyword_search import KeywordIndex
-from ssexplain.query_expansion import QueryExpander, without_condition_name
+from ssexplain.content.loader import Passage
+from ssexplain.search.embedding import Encoder
+from ssexplain.search.index_store import LoadedIndex
+from ssexplain.search.keyword_search import KeywordIndex
+from ssexplain.search.query_expansion import QueryExpander, without_condition_name
 
 RRF_K = 60
 DENSE_WEIGHT = 1.0

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ssexplain.content import Content, Source
-from ssexplain.retrieval import Hit
+from ssexplain.content.loader import Content, Source
+from ssexplain.search.retrieval import Hit
 
 DISCLAIMER = (
     "This is general information from medical papers, not medical advice. It cannot diagnose "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ssexplain.conversation import MAX_HISTORY
+from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import BadQuestion
 
 MAX_QUESTION_CHARS = 500

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from ssexplain.content import Content, Source
+from ssexplain.content.loader import Content, Source
 
 MAX_QUERY_BYTES = 8192  # a longer link is refused with a clear 400
 MAX_VALUES = 200  # query values read; the rest of an oversized link is ignored

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssexplain.content import Content, Passage, content_hash, load_content
-from ssexplain.embedding import Encoder, load_encoder, model_id, resolve_model_path
+from ssexplain.content.loader import Content, Passage, content_hash, load_content
+from ssexplain.search.embedding import Encoder, load_encoder, model_id, resolve_model_path
 from ssexplain.errors import IndexNotReady
-from ssexplain.query_expansion import without_condition_name
+from ssexplain.search.query_expansion import without_condition_name
 
 INDEX_FILE = "passages.faiss"
 META_FILE = "meta.json"

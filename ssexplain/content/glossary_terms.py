@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 import bleach
 from markupsafe import Markup, escape
 
-from ssexplain.content import GlossaryTerm
+from ssexplain.content.loader import GlossaryTerm
 
 # A synonym this close to the term is a spelling of it (hemosiderin, tumor, nerve root).
 SPELLING_SIMILARITY = 0.85

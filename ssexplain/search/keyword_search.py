@@ -5,7 +5,7 @@ import re
 
 from rank_bm25 import BM25Okapi
 
-from ssexplain.content import Passage
+from ssexplain.content.loader import Passage
 
 STOPWORDS = frozenset(
     """a about after all also am an and any are as at be been but by can could did do does doing

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ssexplain.answer import Reply
+from ssexplain.reply.answer import Reply
 from ssexplain.errors import SsexplainError
 
 ANSWERABLE = ("in_scope", "followup")

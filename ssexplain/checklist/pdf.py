@@ -16,7 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from ssexplain.checklist import HEADINGS, PassageRef, Question, QuestionList, long_date
+from ssexplain.checklist.questions import HEADINGS, PassageRef, Question, QuestionList, long_date
 from ssexplain.config import PROJECT_ROOT
 
 FONT_DIR = PROJECT_ROOT / "static" / "fonts"

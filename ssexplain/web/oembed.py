@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from ssexplain.conversation import MAX_HISTORY
+from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import SsexplainError
-from ssexplain.validation import MAX_QUESTION_CHARS
+from ssexplain.reply.validation import MAX_QUESTION_CHARS
 
 SITE_NAME = "Superficial siderosis explained"
 FRAME_TITLE = "Superficial siderosis explained: ask a question"

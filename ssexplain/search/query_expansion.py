@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ssexplain.content import GlossaryTerm
+from ssexplain.content.loader import GlossaryTerm
 
 WORD = re.compile(r"[a-z][a-z0-9']*")
 # Every passage is about this one condition, so its name says nothing about which passage

@@ -1,0 +1,1 @@
+"""Score the engine on question files: retrieval, declines and urgent triage."""
