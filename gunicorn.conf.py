@@ -8,28 +8,29 @@ for concurrency within a worker.
 import os
 import sys
 
+from ssexplain.config import BadSetting, settings
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if raw and not raw.isdigit():
-        sys.exit(f"ssexplain: {name} must be a whole number, not {raw!r}")
-    return int(raw or default)
-
+# Every setting is checked here, once, before gunicorn does anything: a bad value stops the
+# start with one line naming the variable (SystemExit passes gunicorn's config loader by).
+try:
+    SETTINGS = settings()
+except BadSetting as exc:
+    sys.exit(f"ssexplain: {exc}")
 
 # Requests run on gunicorn's pool threads, and torch.set_num_threads() in the loading thread
 # does not reach OpenMP's per-thread default there: set it for every thread of every worker
 # before torch is imported, so a 2-core box is not oversubscribed by spinning OpenMP teams.
-os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("SSEXPLAIN_TORCH_THREADS", "1"))
+os.environ.setdefault("OMP_NUM_THREADS", str(SETTINGS.encoder_threads))
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = _int("SSEXPLAIN_WORKERS", 2)
-threads = _int("SSEXPLAIN_THREADS", 4)  # more than 1 selects the gthread worker
-timeout = _int("SSEXPLAIN_TIMEOUT", 60)
+bind = f"{SETTINGS.host}:{SETTINGS.port}"
+workers = SETTINGS.workers
+threads = SETTINGS.threads  # more than 1 selects the gthread worker
+timeout = SETTINGS.timeout
 # On SIGTERM, requests in flight get this long to finish before their worker is killed.
-graceful_timeout = _int("SSEXPLAIN_GRACEFUL_TIMEOUT", 20)
+graceful_timeout = SETTINGS.graceful_timeout
 keepalive = 5
 # Recycling a worker costs a model load (and 503s from it meanwhile), so it is off by default.
-max_requests = _int("SSEXPLAIN_MAX_REQUESTS", 0)
+max_requests = SETTINGS.max_requests
 max_requests_jitter = max_requests // 10
 
 # No preload: the master never imports torch or faiss, so no thread pool is copied into
@@ -45,18 +46,17 @@ control_socket_disable = True
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
-loglevel = os.environ.get("SSEXPLAIN_LOG_LEVEL", "info").lower()
+loglevel = SETTINGS.log_level.lower()
 proc_name = "ssexplain"
 
 
 def on_starting(server):
-    """Refuse to start, with one clear line and exit code 1, when settings, content, model or index are wrong."""
-    from ssexplain.config import settings
+    """Refuse to start, with one clear line and exit code 1, when content, model or index are wrong."""
     from ssexplain.errors import SsexplainError
     from ssexplain.web.startup import check_before_fork
 
     try:
-        check_before_fork(settings())
+        check_before_fork(SETTINGS)
     except SsexplainError as exc:
         print(f"ssexplain: {exc}", file=sys.stderr, flush=True)
         sys.exit(1)

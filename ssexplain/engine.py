@@ -38,7 +38,7 @@ class Engine:
     retriever: Retriever
     encoder: Encoder
     min_similarity: float = MIN_SIMILARITY
-    cache: AnswerCache = field(default_factory=AnswerCache.from_env, repr=False, compare=False)
+    cache: AnswerCache = field(default_factory=AnswerCache.from_settings, repr=False, compare=False)
     starters: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:

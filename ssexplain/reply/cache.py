@@ -8,17 +8,15 @@ the engine when the content changes.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ssexplain.errors import SsexplainError
+from ssexplain.config import Settings, settings
 
 DEFAULT_SIZE = 1024
-SIZE_ENV = "SSEXPLAIN_ANSWER_CACHE"
 
 Value = TypeVar("Value")
 
@@ -44,11 +42,9 @@ class AnswerCache(Generic[Value]):
         self._misses = 0
 
     @classmethod
-    def from_env(cls) -> "AnswerCache":
-        raw = os.environ.get(SIZE_ENV, "").strip()
-        if raw and not raw.isdigit():
-            raise SsexplainError(f"{SIZE_ENV} must be a whole number of answers to keep (0 turns it off), not {raw!r}")
-        return cls(int(raw) if raw else DEFAULT_SIZE)
+    def from_settings(cls, config: Settings | None = None) -> "AnswerCache":
+        """A cache of SSEXPLAIN_ANSWER_CACHE answers (checked with the other settings)."""
+        return cls((config or settings()).answer_cache)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Value]) -> Value:
         """The stored value for `key`, or `compute()` stored for next time.
@@ -76,9 +72,14 @@ class AnswerCache(Generic[Value]):
         with self._lock:
             return key in self._items
 
-    def clear(self) -> None:
+    def peek(self, key: Hashable) -> Value | None:
+        """The stored value for `key`, or None; never computes. Counts as a hit when found."""
         with self._lock:
-            self._items.clear()
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            self._hits += 1
+            return self._items[key]
 
     def stats(self) -> CacheStats:
         with self._lock:

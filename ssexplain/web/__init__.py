@@ -29,8 +29,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.from_mapping(SETTINGS=settings(), ENGINE=None, LOAD_ENGINE=True, MAX_CONTENT_LENGTH=64 * 1024)
-    app.config.from_mapping(production.defaults(testing=bool((test_config or {}).get("TESTING"))))
+    config_now: Settings = (test_config or {}).get("SETTINGS") or settings()
+    app.config.from_mapping(SETTINGS=config_now, ENGINE=None, LOAD_ENGINE=True, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.from_mapping(production.defaults(config_now, testing=bool((test_config or {}).get("TESTING"))))
     if test_config:
         app.config.update(test_config)
     production.install(app)

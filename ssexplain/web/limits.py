@@ -17,42 +17,21 @@ import time
 from flask import Flask, Request, Response, render_template, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.errors import RateLimitExceeded
-from limits import parse_many
 
-from ssexplain.errors import SsexplainError
+from ssexplain.config import RATE_LIMIT_OFF as OFF
+from ssexplain.config import BadSetting, rate_limit, storage_uri
 from ssexplain.web.errors import api_error, wants_json
 
-DEFAULT_LIMIT = "30 per minute"
-OFF = "off"
 SCOPE = "answers"
 KEY_PREFIX = "ssexplain"
 REDIS_TIMEOUT_SECONDS = 1  # an unreachable Redis must not hold up answers
 TOO_MANY_TITLE = "Too many questions"
 
 
-class BadLimitSetting(SsexplainError):
-    """A rate limit or storage address in the environment that cannot be used."""
-
-
-def check_limit(value: str) -> str:
-    """The limit as Flask-Limiter reads it, or OFF; raises BadLimitSetting otherwise."""
-    value = value.strip() or DEFAULT_LIMIT
-    if value.lower() == OFF:
-        return OFF
-    try:
-        parse_many(value)
-    except ValueError:
-        raise BadLimitSetting(
-            f"SSEXPLAIN_RATE_LIMIT={value!r} is not a rate like '30 per minute' or '100/hour', or 'off'"
-        ) from None
-    return value
-
-
-def check_storage(uri: str) -> str:
-    uri = uri.strip() or "memory://"
-    if not uri.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
-        raise BadLimitSetting(f"SSEXPLAIN_RATELIMIT_STORAGE={uri!r} must start with redis:// (or be empty for memory)")
-    return uri
+# The parsers live with the other settings (ssexplain/config.py): one message per variable.
+BadLimitSetting = BadSetting
+check_limit = rate_limit
+check_storage = storage_uri
 
 
 def storage_options(uri: str) -> dict[str, float]:
@@ -122,7 +101,6 @@ def install(app: Flask) -> Limiter | None:
         swallow_errors=True,
     )
     limiter.init_app(app)
-    app.extensions["ssexplain_limiter"] = limiter
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:

@@ -15,21 +15,14 @@ import time
 
 from flask import Flask, Response, g, request
 
+from ssexplain.config import log_level
 from ssexplain.engine import LAST_REPLY
-from ssexplain.errors import SsexplainError
 
 log = logging.getLogger("ssexplain")
 QUIET_ROUTES = ("/healthz", "/readyz")
 QUERY = re.compile(r"\?[^\s\"]*")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-def check_level(value: str) -> str:
-    level = value.strip().upper() or "INFO"
-    if level not in LEVELS:
-        raise SsexplainError(f"SSEXPLAIN_LOG_LEVEL={value!r} must be one of {', '.join(LEVELS)}")
-    return level
+check_level = log_level  # the parser lives with the other settings (ssexplain/config.py)
 
 
 class DropQueryStrings(logging.Filter):

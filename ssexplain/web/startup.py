@@ -22,7 +22,7 @@ from ssexplain.config import Settings
 from ssexplain.search.embedding import resolve_model_path
 from ssexplain.errors import IndexNotReady, ModelError
 from ssexplain.search.index_store import INDEX_FILE, META_FILE, REBUILD
-from ssexplain.web import preflight, production
+from ssexplain.web import preflight
 from ssexplain.web.engine_holder import EngineHolder
 
 log = logging.getLogger("ssexplain")
@@ -45,8 +45,9 @@ def check_index_files(config: Settings) -> None:
 
 
 def check_before_fork(config: Settings) -> None:
-    """Everything the master can check cheaply; raises SsexplainError with the fix in its message."""
-    production.check_environment()
+    """Everything the master can check cheaply; raises SsexplainError with the fix in its message.
+
+    The settings themselves were checked when `config` was read (gunicorn.conf.py)."""
     # The model first: a missing model would otherwise read as "index built with another model".
     check_model_folder(config.model_path)
     preflight(config)
