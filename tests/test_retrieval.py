@@ -8,7 +8,7 @@ import pytest
 from ssexplain.config import Settings
 from ssexplain.engine import Engine
 from ssexplain.search.index_store import build_index
-from ssexplain.search.query_expansion import QueryExpander, without_condition_name
+from ssexplain.search.query_expansion import MAX_MENDED_WORDS, QueryExpander, without_condition_name
 from ssexplain.content.loader import load_content
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"
@@ -55,7 +55,11 @@ def test_citations_are_best_first(small_engine):
 @pytest.fixture(scope="module")
 def expander(encoder) -> QueryExpander:
     content = load_content(FIXTURE)
-    return QueryExpander(content.glossary, frozenset({"siderosis", "prevalence", "hearing"}), english=encoder.known_words())
+    # "extensive" is in the passages' words, one letter from "expensive": only the English
+    # word list keeps "expensive" as typed.
+    return QueryExpander(
+        content.glossary, frozenset({"siderosis", "prevalence", "hearing", "extensive"}), english=encoder.known_words()
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,26 @@ def expander(encoder) -> QueryExpander:
 )
 def test_query_expansion_mends_spelling_and_adds_medical_terms(expander, question, contains):
     assert contains in expander.expand(question).text
+
+
+def test_a_real_word_is_never_mended_into_a_passage_word(expander):
+    """The guard the "expensive" case above relies on: without the English list it is mended."""
+    content = load_content(FIXTURE)
+    bare = QueryExpander(content.glossary, frozenset({"siderosis", "prevalence", "hearing", "extensive"}))
+    assert bare.expand("is it expensive").mended == "is it extensive"
+    assert expander.expand("is it expensive").mended == "is it expensive"
+
+
+def test_spelling_repair_looks_up_a_bounded_number_of_words(expander):
+    """A long message of made-up words costs a few look-ups, not one per word."""
+    made_up = [f"zq{chr(97 + i % 26)}{chr(97 + i // 26)}xw" for i in range(200)]
+    text = " ".join(["prevalance", *made_up, "prevalance"])
+    mended = expander.correct_spelling(text).split()
+    assert mended[0] == "prevalence"  # within the cap: mended
+    assert mended[1:-1] == made_up  # nothing close: left as typed
+    assert mended[-1] == "prevalence"  # the same word again costs no look-up and is mended the same
+    late = " ".join([*made_up[:MAX_MENDED_WORDS], "sidrosis"])
+    assert expander.correct_spelling(late).split()[-1] == "sidrosis"  # past the cap: left as typed
 
 
 def test_condition_name_is_neutralised_for_embedding():

@@ -7,14 +7,21 @@ puncture").
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from ssexplain.content.loader import GlossaryTerm
 
 WORD = re.compile(r"[a-z][a-z0-9']*")
+# Spelling repair: a word is mended to the closest passage word scoring at least this
+# (rapidfuzz's ratio, the same measure as difflib's 0.84 it replaces, in C), and at most
+# this many unknown words of one message are looked up, so a long message of made-up words
+# costs no more than a short one (each look-up scans the whole vocabulary).
+MEND_CUTOFF = 84
+MAX_MENDED_WORDS = 12
 # Every passage is about this one condition, so its name says nothing about which passage
 # fits a question; left in, it dominates the embedding and pulls every "… of superficial
 # siderosis?" question towards whichever passage names the condition most.
@@ -42,7 +49,8 @@ class QueryExpander:
     ) -> None:
         """`vocabulary` is the passages' words (what to mend towards); `english` is words
         known to be real (never "mended": "expensive" must not become "extensive")."""
-        self._vocabulary = sorted(w for w in vocabulary if len(w) >= 4)
+        # Reverse order: on a tie the later word wins, as it did with difflib (same mends).
+        self._vocabulary = sorted((w for w in vocabulary if len(w) >= 4), reverse=True)
         self._known = frozenset(vocabulary) | english
         # Phrases filed under their first word, so a question is only tested against the
         # phrases that could start in it (in glossary order, which decides term order).
@@ -56,15 +64,39 @@ class QueryExpander:
                     order += 1
         self._known |= {w for t in glossary for p in (t.term, *t.synonyms, *t.lay) for w in WORD.findall(p.lower())}
 
+    def _needs_mending(self, word: str) -> bool:
+        return len(word) >= 5 and word not in self._known
+
     @functools.lru_cache(maxsize=4096)
     def _mend_word(self, word: str) -> str:
-        if len(word) < 5 or word in self._known:
+        if not self._needs_mending(word):
             return word
-        close = difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=0.84)
+        close = process.extractOne(word, self._near_in_length(len(word)), scorer=fuzz.ratio, score_cutoff=MEND_CUTOFF)
         return close[0] if close else word
 
+    @functools.lru_cache(maxsize=64)
+    def _near_in_length(self, length: int) -> tuple[str, ...]:
+        """The vocabulary words long or short enough to reach the cut-off (in the same order):
+        the ratio is at most 2·min/(sum) of the two lengths, so the rest are never scanned."""
+        return tuple(w for w in self._vocabulary if 200 * min(len(w), length) >= MEND_CUTOFF * (len(w) + length))
+
     def correct_spelling(self, text: str) -> str:
-        return WORD.sub(lambda match: self._mend_word(match.group(0)), text.lower())
+        """The text in lower case with its first MAX_MENDED_WORDS unknown words mended.
+
+        The cap counts distinct unknown words in order of appearance, so the same message is
+        always mended the same way, whatever the cache holds.
+        """
+        lowered = text.lower()
+        unknown: dict[str, None] = {}
+        for word in WORD.findall(lowered):
+            if self._needs_mending(word):
+                unknown.setdefault(word)
+                if len(unknown) >= MAX_MENDED_WORDS:
+                    break
+        if not unknown:
+            return lowered
+        return WORD.sub(lambda match: self._mend_word(match.group(0)) if match.group(0) in unknown else match.group(0),
+                        lowered)
 
     def expand(self, text: str) -> Expansion:
         mended = self.correct_spelling(text)
