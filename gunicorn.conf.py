@@ -42,7 +42,8 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 # Private access log: no client address, no query string (a question may travel in one:
-# GET /ask?q=...), no referrer or user agent. %(U)s is the path alone.
+# GET /ask?q=...), no referrer or user agent. %(U)s is the path alone. The error log's
+# "Invalid request" lines are cut to the kind of error in on_starting below.
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
@@ -53,8 +54,11 @@ proc_name = "ssexplain"
 def on_starting(server):
     """Refuse to start, with one clear line and exit code 1, when content, model or index are wrong."""
     from ssexplain.errors import SsexplainError
+    from ssexplain.web.logging_setup import install_gunicorn_filter
     from ssexplain.web.startup import check_before_fork
 
+    # A malformed request line is logged raw by gunicorn; this keeps only the kind of error.
+    install_gunicorn_filter()
     try:
         check_before_fork(SETTINGS)
     except SsexplainError as exc:
