@@ -223,3 +223,118 @@ def test_pages_work_under_the_strict_policy_with_no_violations(page, live_server
     # The stylesheet applied: the page is laid out by site.css, not by browser defaults.
     font_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_size >= 18
+
+
+# ---------------------------------------------------------------- trusted host and no-store
+
+EVIL = "evil.example"
+PUBLIC = "https://explain.example.org"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/ask?q=what+causes+it", "/embed?q=what+causes+it", "/checklist/questions?item=hearing",
+     "/oembed?url=http%3A%2F%2Fevil.example%2Fask%3Fq%3Dwhat", "/api/passages"],
+)
+def test_a_request_for_another_host_is_a_400_that_names_no_host(client, path):
+    response = client.get(path, headers={"Host": EVIL})
+    assert response.status_code == 400
+    assert EVIL not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:8080"])
+def test_by_default_the_local_names_are_answered_as_make_run_needs(client, host):
+    assert client.get("/", headers={"Host": host}).status_code == 200
+
+
+def test_health_checks_answer_a_load_balancer_that_uses_the_servers_own_address(client):
+    assert client.get("/healthz", headers={"Host": "10.0.0.5:5000"}).status_code == 200
+
+
+@pytest.fixture()
+def public_client(engine):
+    return create_app({"TESTING": True, "ENGINE": engine, "PUBLIC_URL": PUBLIC}).test_client()
+
+
+def test_with_a_public_url_only_its_host_is_answered(public_client):
+    assert public_client.get("/", headers={"Host": "explain.example.org"}).status_code == 200
+    assert public_client.get("/", headers={"Host": "localhost"}).status_code == 400
+    assert public_client.get("/", headers={"Host": EVIL}).status_code == 400
+
+
+def test_every_absolute_link_uses_the_public_url(public_client):
+    """oEmbed, OpenGraph, the checklist share link and the PDF's links: never the Host header."""
+    host = {"Host": "explain.example.org"}
+    oembed = public_client.get("/oembed?url=" + PUBLIC + "/ask%3Fq%3Dwhat+causes+it", headers=host).get_json()
+    assert f'src="{PUBLIC}/embed?q=what+causes+it"' in oembed["html"]
+    assert oembed["provider_url"] == PUBLIC + "/"
+    page = public_client.get("/ask?q=what+causes+it", headers=host).get_data(as_text=True)
+    assert f'content="{PUBLIC}/ask?q=what+causes+it"' in page
+    share = public_client.get("/checklist/questions?item=hearing", headers=host).get_data(as_text=True)
+    assert f"{PUBLIC}/checklist/questions" in share
+    # Served as http behind a proxy: the links still say the public https address.
+    assert "http://explain.example.org" not in page + share + oembed["html"]
+
+
+def test_the_pdf_links_use_the_public_url(public_client):
+    pdf = public_client.get("/checklist/questions.pdf?item=hearing", headers={"Host": "explain.example.org"})
+    assert pdf.status_code == 200
+    from pypdf import PdfReader
+    import io
+
+    links = [a["/A"]["/URI"] for page in PdfReader(io.BytesIO(pdf.data)).pages
+             for a in (x.get_object() for x in page.get("/Annots") or []) if "/A" in a]
+    assert links and all(link.startswith(PUBLIC) for link in links)
+
+
+@pytest.mark.parametrize(
+    "method, path, options",
+    [
+        ("GET", "/ask?q=what+causes+it", {}),
+        ("POST", "/ask", {"data": {"q": "what causes it?"}}),
+        ("GET", "/embed?q=what+causes+it", {}),
+        ("GET", "/embed", {}),
+        ("POST", "/api/ask", {"json": {"question": "what causes it?"}}),
+        ("POST", "/api/ask", {"json": {"question": ""}}),  # a 400 that echoes nothing, still not kept
+        ("GET", "/oembed?url=http%3A%2F%2Flocalhost%2Fask%3Fq%3Dwhat", {}),
+        ("GET", "/checklist/questions?item=hearing&own=my+own+note", {}),
+    ],
+)
+def test_responses_that_carry_a_question_or_answer_are_never_stored(client, method, path, options):
+    assert client.open(path, method=method, **options).headers.get("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/topics", "/static/site.css", "/embed.js", "/glossary.json"])
+def test_pages_without_a_question_may_be_cached(client, path):
+    assert "no-store" not in (client.get(path).headers.get("Cache-Control") or "")
+
+
+# ---------------------------------------------------------------- fuzzing the HTML routes
+
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st  # noqa: E402
+from werkzeug.datastructures import MultiDict  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=60) | st.sampled_from(
+    ["", " ", "\x00", "%", "%22", "?q=", "<script>", "\u202e", "what causes it?", "x" * 600]
+)
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    route=st.sampled_from(["/ask", "/embed", "/checklist/questions", "/oembed", "/"]),
+    method=st.sampled_from(["GET", "POST"]),
+    q=st.none() | ANY_TEXT,
+    history=st.lists(ANY_TEXT, max_size=4),
+    extra=st.dictionaries(st.sampled_from(["item", "own", "url", "maxwidth", "format", "h"]), ANY_TEXT, max_size=3),
+)
+def test_html_routes_never_fail_whatever_is_sent(client, route, method, q, history, extra):
+    fields: list[tuple[str, str]] = [("h", h) for h in history] + list(extra.items())
+    if q is not None:
+        fields.append(("q", q))
+    if method == "GET":
+        response = client.get(route, query_string=MultiDict(fields))
+    else:
+        response = client.post(route, data=MultiDict(fields))
+    assert response.status_code < 500, (route, method, fields, response.status_code)
+    if response.status_code == 200 and route in ("/ask", "/embed"):
+        assert response.headers["Cache-Control"] == "no-store"

@@ -30,6 +30,7 @@ from ssexplain.checklist.questions import (
 from ssexplain.content.loader import load_content
 from ssexplain.errors import SsexplainError
 from ssexplain.checklist.pdf import build_pdf
+from ssexplain.web.security import public_root
 
 bp = Blueprint("checklist", __name__)
 
@@ -76,7 +77,7 @@ def page_links(selection: Selection) -> dict[str, str]:
     return {
         "change": f"{url_for('checklist.form')}?{full}" if full else url_for("checklist.form"),
         "pdf": f"{url_for('checklist.pdf')}?{full}" if full else url_for("checklist.pdf"),
-        "share": f"{request.host_url.rstrip('/')}{questions}" + (f"?{share}" if share else ""),
+        "share": f"{public_root()}{questions}" + (f"?{share}" if share else ""),
     }
 
 
@@ -111,6 +112,6 @@ def questions():
 def pdf():
     checklist = current_checklist()
     selection = current_selection(checklist)
-    data = build_pdf(question_list(checklist, selection), disclaimer=DISCLAIMER, link_base=request.host_url)
+    data = build_pdf(question_list(checklist, selection), disclaimer=DISCLAIMER, link_base=public_root() + "/")
     return private(data, **{"Content-Type": "application/pdf",
                             "Content-Disposition": f'attachment; filename="{PDF_NAME}"'})

@@ -27,6 +27,7 @@ from ssexplain.web.oembed import OEmbedError, SitePage
 from ssexplain.reply.validation import clean_question
 from ssexplain.web.api import holder
 from ssexplain.web.errors import api_error
+from ssexplain.web.security import public_root
 from ssexplain.web.pages import EXAMPLE_QUESTIONS, NOT_READY, RETRY_AFTER_SECONDS, Turn, earlier_questions, thread
 
 bp = Blueprint("embed", __name__)
@@ -36,7 +37,8 @@ MAX_TYPED_CHARS = 2000  # what we echo back into the box after an error
 
 
 def site_root() -> str:
-    return request.host_url.rstrip("/")
+    """SSEXPLAIN_PUBLIC_URL, or the request's host once security.py has checked it is ours."""
+    return public_root()
 
 
 def render_embed(*, turns: list[Turn], typed: str = "", error: str = "", status: int = 200):
@@ -118,7 +120,7 @@ def oembed_endpoint():
         url = request.args.get("url", "").strip()
         if not url:
             raise OEmbedError(400, "bad_request", "Add the page's address, like /oembed?url=https://…/ask?q=…")
-        page = oembed.page_for_url(url, site=request.host_url)
+        page = oembed.page_for_url(url, site=site_root())
         if page.kind == "topic" and page.topic not in TOPICS:
             raise OEmbedError(404, "not_found", f"There is no topic called '{page.topic}'.")
         width, height = oembed.frame_size(request.args.get("maxwidth"), request.args.get("maxheight"))
@@ -170,7 +172,7 @@ def opengraph(context: Context) -> oembed.OpenGraph | None:
     if page is None:
         return None
     return oembed.opengraph(
-        page, site=request.host_url, path=request.path, title=page_title(page),
+        page, site=site_root(), path=request.path, title=page_title(page),
         description=page_description(context, page),
     )
 

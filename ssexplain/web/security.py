@@ -8,13 +8,14 @@ the exact origins in SSEXPLAIN_CORS_ORIGINS; with none set, browsers keep it sam
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, current_app, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
-from ssexplain.errors import SsexplainError
+from ssexplain.config import BadSetting, LOCAL_HOSTS, Settings, cors_origins, embed_origins, proxy_count
 
 BASE_POLICY = (
     "default-src 'self'",
@@ -28,14 +29,11 @@ HSTS = "max-age=31536000"
 CORS_PATHS = ("/api/", "/oembed")
 CORS_MAX_AGE = "600"
 
-# A CSP frame-ancestors source: *, 'self', a scheme ("https:"), or scheme://host[:port] with
-# an optional leading *. for subdomains. Nothing that could end the directive early.
-FRAME_SOURCE = re.compile(r"^(\*|'self'|'none'|[a-z][a-z0-9+.-]*:|[a-z][a-z0-9+.-]*://(\*\.)?[a-z0-9.-]+(:\d+)?)$")
-EXACT_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d+)?$")
-
-
-class BadSecuritySetting(SsexplainError):
-    """An origin list in the environment that would make a broken or unsafe header."""
+# The parsers live with the other settings (ssexplain/config.py): one message per variable.
+BadSecuritySetting = BadSetting
+NO_STORE_PATHS = ("/ask", "/api/ask", "/oembed")
+# A load balancer probes these by the server's own address; they hold no links.
+ANY_HOST_PATHS = ("/healthz", "/readyz")
 
 
 @dataclass(frozen=True)
@@ -55,35 +53,20 @@ def is_embed(path: str) -> bool:
     return path == "/embed" or path.startswith("/embed/")
 
 
-def embed_origins(raw: str) -> tuple[str, ...]:
-    """SSEXPLAIN_EMBED_ORIGINS: space-separated CSP sources; empty means any site (*)."""
-    origins = tuple(raw.split()) or ("*",)
-    bad = [o for o in origins if not FRAME_SOURCE.match(o.lower())]
-    if bad:
-        raise BadSecuritySetting(
-            f"SSEXPLAIN_EMBED_ORIGINS has {' '.join(bad)!r}: list sites like 'https://forum.example.org', "
-            "separated by spaces, or '*' for any site"
-        )
-    return origins
+def carries_a_question(path: str) -> bool:
+    """Responses that can hold a person's question or its answer: never kept by a cache."""
+    return path in NO_STORE_PATHS or is_embed(path) or path.startswith("/checklist/questions")
 
 
-def cors_origins(raw: str) -> frozenset[str]:
-    """SSEXPLAIN_CORS_ORIGINS: exact origins, separated by spaces or commas; empty means off."""
-    origins = [o.strip().rstrip("/").lower() for o in re.split(r"[\s,]+", raw) if o.strip()]
-    bad = [o for o in origins if not EXACT_ORIGIN.match(o)]
-    if bad:
-        raise BadSecuritySetting(
-            f"SSEXPLAIN_CORS_ORIGINS has {' '.join(bad)!r}: list exact origins like 'https://forum.example.org' "
-            "(scheme and host, no path, no wildcard)"
-        )
-    return frozenset(origins)
-
-
-def proxy_count(raw: str) -> int:
-    """SSEXPLAIN_PROXIES: how many proxies in front of the app add X-Forwarded-* headers."""
-    if raw.strip() and not raw.strip().isdigit():
-        raise BadSecuritySetting(f"SSEXPLAIN_PROXIES must be a whole number of proxies (0 for none), not {raw!r}")
-    return int(raw.strip() or 0)
+def public_root() -> str:
+    """The site's own address for absolute links: SSEXPLAIN_PUBLIC_URL, else the (trusted) Host."""
+    configured = str(current_app.config.get("PUBLIC_URL") or "")
+    if configured:
+        return configured.rstrip("/")
+    if not host_is_trusted(request.host, list(LOCAL_HOSTS)):
+        # Only an error page for a refused host gets here: never let that host into a link.
+        return "http://localhost"
+    return request.host_url.rstrip("/")
 
 
 def add_security_headers(response: Response, policy: HeaderPolicy, path: str) -> None:
@@ -117,8 +100,13 @@ def add_cors_headers(response: Response, policy: HeaderPolicy, req: Request) -> 
         response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
 
 
+def trusted_hosts(public_url: str) -> tuple[str, ...]:
+    """The Host names this app answers: the public address's host, or only the local names."""
+    return Settings(public_url=public_url).trusted_hosts() if public_url else LOCAL_HOSTS
+
+
 def install(app: Flask) -> None:
-    """Trust SSEXPLAIN_PROXIES proxies, and add the headers to every response."""
+    """Trust SSEXPLAIN_PROXIES proxies, refuse other hosts, and add the headers to every response."""
     proxies = proxy_count(str(app.config["PROXIES"]))
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
@@ -127,10 +115,18 @@ def install(app: Flask) -> None:
         cors_origins=cors_origins(app.config["CORS_ORIGINS"]),
         https=bool(app.config["HTTPS"]),
     )
-    app.extensions["ssexplain_headers"] = policy
+    hosts = trusted_hosts(str(app.config.get("PUBLIC_URL") or ""))
+
+    @app.before_request
+    def known_host() -> None:
+        """A request for another host (Host: evil.example) would put that host in our links."""
+        if request.path not in ANY_HOST_PATHS and not host_is_trusted(request.host, list(hosts)):
+            raise BadRequest("This site does not answer for that host name.")
 
     @app.after_request
     def secure(response: Response) -> Response:
         add_security_headers(response, policy, request.path)
         add_cors_headers(response, policy, request)
+        if carries_a_question(request.path):
+            response.headers["Cache-Control"] = "no-store"
         return response
