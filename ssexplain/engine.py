@@ -19,6 +19,7 @@ from ssexplain.search.keyword_search import KeywordIndex
 from ssexplain.search.query_expansion import QueryExpander
 from ssexplain.search.retrieval import Retriever, top_similarity
 from ssexplain.reply.triage import Triage, triage
+from ssexplain.errors import BadQuestion
 from ssexplain.reply.validation import clean_history, clean_question
 
 # Below this best cosine similarity the sources do not answer the question.
@@ -82,6 +83,17 @@ class Engine:
         reply = self.cache.get_or_compute(key, lambda: self._compose(text, earlier))
         LAST_REPLY.set(reply)
         return reply
+
+    def remembered(self, question: object, *, history: object = None) -> answer.Reply | None:
+        """The cached reply to this (question, history), or None; never searches.
+
+        Earlier turns of a thread are shown from here, so a request costs one answer at most.
+        """
+        try:
+            text, earlier = clean_question(question), clean_history(history)
+        except BadQuestion:
+            return None
+        return self.cache.peek((text, tuple(earlier), self.min_similarity))
 
     def _compose(self, text: str, earlier: list[str]) -> answer.Reply:
         decision = triage(text)

@@ -7,6 +7,7 @@ from ssexplain.content.loader import Content, Passage
 from ssexplain.errors import BadQuestion
 from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.errors import api_error
+from ssexplain.web.limits import ask_within_budget
 
 bp = Blueprint("api", __name__)
 
@@ -59,7 +60,7 @@ def ask():
     if engine is None:
         return not_ready()
     try:
-        reply = engine.ask(body.get("question"), history=body.get("history"))
+        reply = ask_within_budget(engine, body.get("question"), body.get("history"))
     except BadQuestion as exc:
         return api_error(exc.code, exc.message, 400)
     return jsonify(reply.to_dict())

@@ -138,7 +138,7 @@ def oembed_endpoint():
 def reply_for_preview(context: Context, page: SitePage) -> dict | None:
     """The reply the page shows: the chat page's newest turn when the template has it.
 
-    Otherwise it is asked once more (answers are deterministic), and kept for the request.
+    Otherwise it is the cached reply if there is one: a preview never costs another answer.
     """
     turns = context.get("turns")
     if turns and getattr(turns[-1], "question", None) == page.question:
@@ -146,7 +146,8 @@ def reply_for_preview(context: Context, page: SitePage) -> dict | None:
     if "og_reply" not in g:
         engine = holder().engine
         try:
-            g.og_reply = engine.ask(page.question, history=list(page.history)).to_dict() if engine else None
+            remembered = engine.remembered(page.question, history=list(page.history)) if engine else None
+            g.og_reply = remembered.to_dict() if remembered else None
         except BadQuestion:
             g.og_reply = None
     return g.og_reply

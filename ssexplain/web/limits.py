@@ -11,15 +11,21 @@ with counts in memory rather than failing.
 """
 from __future__ import annotations
 
+import contextvars
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
-from flask import Flask, Request, Response, render_template, request
+from flask import Flask, Request, Response, current_app, g, render_template, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.errors import RateLimitExceeded
 
 from ssexplain.config import RATE_LIMIT_OFF as OFF
 from ssexplain.config import BadSetting, rate_limit, storage_uri
+from ssexplain.engine import LAST_REPLY, Engine
+from ssexplain.reply.answer import Reply
 from ssexplain.web.errors import api_error, wants_json
 
 SCOPE = "answers"
@@ -82,7 +88,10 @@ def too_many(limiter: Limiter) -> Response:
 
 
 def install(app: Flask) -> Limiter | None:
-    """Count answer requests against RATE_LIMIT in RATELIMIT_STORAGE; nothing when 'off'."""
+    """Count answer requests against RATE_LIMIT in RATELIMIT_STORAGE; nothing when 'off'.
+
+    Also answers OverBudget, from any route, with a clean 429."""
+    app.register_error_handler(OverBudget, lambda exc: over_budget())
     limit = check_limit(str(app.config["RATE_LIMIT"]))
     storage = check_storage(str(app.config["RATELIMIT_STORAGE"]))
     if limit == OFF:
@@ -107,3 +116,62 @@ def install(app: Flask) -> Limiter | None:
         return too_many(limiter)
 
     return limiter
+
+
+# ---------------------------------------------------------------- the time budget per answer
+
+
+class OverBudget(Exception):
+    """An answer that did not come within SSEXPLAIN_REQUEST_BUDGET seconds."""
+
+
+OVER_BUDGET_MESSAGE = "Looking this up is taking too long just now. Please try again in a moment."
+OVER_BUDGET_RETRY_SECONDS = 5
+
+
+def _pool(app: Flask) -> ThreadPoolExecutor:
+    """One small pool per app, made on first use (after gunicorn's fork), as wide as the worker's threads."""
+    pool = app.extensions.get("ssexplain_answer_pool")
+    if pool is None:
+        with _POOL_LOCK:
+            pool = app.extensions.get("ssexplain_answer_pool")
+            if pool is None:
+                width = max(1, int(app.config["SETTINGS"].threads))
+                pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="ssexplain-answer")
+                app.extensions["ssexplain_answer_pool"] = pool
+    return pool
+
+
+_POOL_LOCK = threading.Lock()
+
+
+def ask_within_budget(engine: Engine, question: object, history: object = None) -> Reply:
+    """engine.ask, given what is left of this request's time budget; raises OverBudget past it.
+
+    An answer that comes too late still finishes in the pool and is cached, so asking again
+    a moment later is quick. The budget counts from the start of the request.
+    """
+    budget = float(current_app.config["REQUEST_BUDGET"])
+    started = g.get("ssexplain_started") or time.perf_counter()
+    left = budget - (time.perf_counter() - started)
+    if left <= 0:
+        raise OverBudget()
+    context = contextvars.copy_context()
+    future = _pool(current_app._get_current_object()).submit(context.run, engine.ask, question, history=history)
+    try:
+        reply = future.result(timeout=left)
+    except FutureTimeout:
+        raise OverBudget() from None
+    LAST_REPLY.set(reply)
+    return reply
+
+
+def over_budget() -> Response:
+    """429 with Retry-After (never a 5xx): JSON for the API, a plain page for people."""
+    if wants_json():
+        response = api_error("busy", OVER_BUDGET_MESSAGE, 429)
+    else:
+        page = render_template("error.html", status=429, title="Please try again", message=OVER_BUDGET_MESSAGE)
+        response = Response(page, status=429, mimetype="text/html")
+    response.headers["Retry-After"] = str(OVER_BUDGET_RETRY_SECONDS)
+    return response

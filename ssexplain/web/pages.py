@@ -21,6 +21,7 @@ from ssexplain.errors import BadQuestion
 from ssexplain.content.glossary_terms import TermMarker, slug, written_forms
 from ssexplain.reply.validation import MAX_QUESTION_CHARS, clean_question
 from ssexplain.web.api import holder
+from ssexplain.web.limits import ask_within_budget
 
 bp = Blueprint("pages", __name__)
 
@@ -42,7 +43,7 @@ class Turn:
     """One question and its reply, as the API would send it, for the thread."""
 
     question: str
-    reply: dict
+    reply: dict | None  # None: an earlier question whose answer is not in memory any more
     history: tuple[str, ...]  # every question up to and including this one
     permalink: str
 
@@ -91,12 +92,22 @@ def permalink(question: str, earlier: list[str]) -> str:
 
 
 def thread(engine: Engine, questions: list[str]) -> list[Turn]:
-    """Answer every question in order, each with the ones before it, as the API did."""
+    """The newest question answered (within the request's time budget), each with the ones
+    before it, as the API did. Earlier questions are never answered again: their replies
+    come from the cache, or the card links to them, so a request costs one answer at most."""
     turns = []
     for n, question in enumerate(questions):
         earlier = questions[max(0, n - MAX_HISTORY):n]
-        reply = engine.ask(question, history=earlier).to_dict()
-        turns.append(Turn(question, reply, tuple(questions[: n + 1]), permalink(question, earlier)))
+        asked = tuple(questions[: n + 1])
+        if n < len(questions) - 1:
+            remembered = engine.remembered(question, history=earlier)
+            if remembered is None:
+                turns.append(Turn(question, None, asked, url_for("pages.ask", q=question, h=earlier)))
+                continue
+            reply = remembered.to_dict()
+        else:
+            reply = ask_within_budget(engine, question, earlier).to_dict()
+        turns.append(Turn(question, reply, asked, permalink(question, earlier)))
     return turns
 
 
