@@ -1,9 +1,16 @@
 """Rate limits: which requests count, per client, the 429 reply, Redis sharing, proxies."""
 from __future__ import annotations
 
+import logging
+import random
+import string
+import time
+
 import pytest
+from markupsafe import escape
 
 from servers import RedisServer, free_port
+from ssexplain.engine import Engine
 from ssexplain.web import create_app
 from ssexplain.web.limits import BadLimitSetting, check_limit, check_storage
 
@@ -166,3 +173,127 @@ def test_rate_limit_settings_that_work(raw, expected):
 def test_a_storage_that_is_not_redis_is_refused(raw):
     with pytest.raises(BadLimitSetting, match="SSEXPLAIN_RATELIMIT_STORAGE"):
         check_storage(raw)
+
+
+# ---------------------------------------------------------------- Redis going away and coming back
+
+
+def storage_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "ssexplain" and r.levelno == logging.WARNING and "rate-limit storage" in r.getMessage()]
+
+
+def test_redis_dying_mid_run_is_logged_once_answers_go_on_and_its_return_is_logged_once(engine, caplog):
+    ask = ("POST", "/api/ask", {"json": {"question": QUESTION}})
+    with RedisServer() as first:
+        port = first.port
+        client = limited_app(engine, "100 per minute", RATELIMIT_STORAGE=first.url).test_client()
+        with caplog.at_level(logging.INFO, logger="ssexplain"):
+            assert send(client, *ask).status_code == 200
+            assert storage_warnings(caplog) == []
+    # Redis has stopped: answers go on (counted in memory), and one warning says so.
+    with caplog.at_level(logging.INFO, logger="ssexplain"):
+        assert [send(client, *ask).status_code for _ in range(4)] == [200] * 4
+    gone = storage_warnings(caplog)
+    assert len(gone) == 1 and "unreachable" in gone[0]
+    with RedisServer(port=port):
+        give_up = time.monotonic() + 20
+        with caplog.at_level(logging.INFO, logger="ssexplain"):
+            while len(storage_warnings(caplog)) < 2 and time.monotonic() < give_up:
+                assert send(client, *ask).status_code == 200
+                time.sleep(0.25)
+            for _ in range(3):
+                send(client, *ask)
+    warnings = storage_warnings(caplog)
+    assert len(warnings) == 2, warnings
+    assert "reachable again" in warnings[1]
+
+
+# ---------------------------------------------------------------- bounded work per request
+
+
+def fresh_engine(engine) -> Engine:
+    return Engine(content=engine.content, retriever=engine.retriever, encoder=engine.encoder, triager=engine.triager)
+
+
+def random_words(rnd: random.Random, chars: int) -> str:
+    words: list[str] = []
+    while len(" ".join(words)) < chars:
+        words.append("".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(3, 9))))
+    return " ".join(words)[:chars].strip()
+
+
+def test_a_no_javascript_thread_answers_only_its_newest_question(engine):
+    """Ten earlier questions in h fields cost no search: the page links to their answers."""
+    mine = fresh_engine(engine)
+    client = create_app({"TESTING": True, "ENGINE": mine}).test_client()
+    rnd = random.Random(13)
+    earlier = [random_words(rnd, 120) for _ in range(10)]
+    response = client.post("/ask", data={"h": earlier, "q": QUESTION})
+    assert response.status_code == 200
+    stats = mine.cache.stats()
+    assert stats.misses == 1, stats  # the newest question only
+    html = response.get_data(as_text=True)
+    assert html.count("See the answer to this question") == 10
+    for question in earlier:
+        assert str(escape(question)) in html
+
+
+def test_an_earlier_question_still_in_memory_is_shown_with_its_answer(engine):
+    mine = fresh_engine(engine)
+    client = create_app({"TESTING": True, "ENGINE": mine}).test_client()
+    first = mine.ask(QUESTION)
+    response = client.post("/ask", data={"h": [QUESTION], "q": "is there a treatment?"})
+    html = response.get_data(as_text=True)
+    assert str(escape(first.citations[0].quote)) in html
+    assert "See the answer to this question" not in html
+    assert mine.cache.stats().hits >= 1
+
+
+def test_a_long_thread_counts_as_one_answer_because_it_costs_one(engine):
+    mine = fresh_engine(engine)
+    client = limited_app(mine, "2 per minute").test_client()
+    rnd = random.Random(5)
+    thread = {"h": [random_words(rnd, 200) for _ in range(10)], "q": QUESTION}
+    assert [send(client, "POST", "/ask", {"data": thread}).status_code for _ in range(2)] == [200, 200]
+    assert send(client, "POST", "/ask", {"data": thread}).status_code == 429
+    assert mine.cache.stats().misses == 1  # one answer made in all: one count per request is honest
+
+
+class SlowEngine:
+    """An engine whose search takes longer than the time budget."""
+
+    def __init__(self, engine) -> None:
+        self.content = engine.content
+        self._engine = engine
+
+    def ask(self, question, *, history=None):
+        time.sleep(0.6)
+        return self._engine.ask(question, history=history)
+
+    def remembered(self, question, *, history=None):
+        return None
+
+
+@pytest.mark.parametrize(
+    "method, path, options, kind",
+    [
+        ("POST", "/api/ask", {"json": {"question": QUESTION}}, "application/json"),
+        ("GET", "/ask?q=what+causes+it", {}, "text/html"),
+        ("POST", "/ask", {"data": {"q": QUESTION, "h": ["what is it?"]}}, "text/html"),
+        ("GET", "/embed?q=what+causes+it", {}, "text/html"),
+    ],
+)
+def test_an_answer_over_the_time_budget_is_a_clean_429_not_a_5xx(engine, method, path, options, kind):
+    client = create_app({"TESTING": True, "ENGINE": SlowEngine(engine), "REQUEST_BUDGET": 0.2}).test_client()
+    started = time.perf_counter()
+    response = client.open(path, method=method, **options)
+    waited = time.perf_counter() - started
+    assert response.status_code == 429
+    assert response.mimetype == kind
+    assert int(response.headers["Retry-After"]) >= 1
+    assert waited < 0.5  # the reply did not wait for the slow answer
+    if kind == "application/json":
+        assert response.get_json()["error"]["code"] == "busy"
+    else:
+        assert "try again" in response.get_data(as_text=True)

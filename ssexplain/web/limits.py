@@ -12,6 +12,7 @@ with counts in memory rather than failing.
 from __future__ import annotations
 
 import contextvars
+import logging
 import math
 import threading
 import time
@@ -29,6 +30,7 @@ from ssexplain.reply.answer import Reply
 from ssexplain.web.errors import api_error, wants_json
 
 SCOPE = "answers"
+log = logging.getLogger("ssexplain")
 KEY_PREFIX = "ssexplain"
 REDIS_TIMEOUT_SECONDS = 1  # an unreachable Redis must not hold up answers
 TOO_MANY_TITLE = "Too many questions"
@@ -87,6 +89,29 @@ def too_many(limiter: Limiter) -> Response:
     return response
 
 
+def watch_storage(app: Flask, limiter: Limiter) -> None:
+    """One warning when the shared storage (Redis) stops answering, and one when it is back.
+
+    Flask-Limiter switches to counting in memory by itself (and back, after a check with
+    back-off); its own messages go to a logger nobody reads, so the change is logged here.
+    """
+    state = {"dead": False}
+    lock = threading.Lock()
+
+    @app.after_request
+    def storage_health(response: Response) -> Response:
+        dead = bool(getattr(limiter, "_storage_dead", False))
+        if dead != state["dead"]:
+            with lock:
+                if dead != state["dead"]:
+                    state["dead"] = dead
+                    if dead:
+                        log.warning("rate-limit storage unreachable: counting in this worker's memory until it is back")
+                    else:
+                        log.warning("rate-limit storage reachable again: counts are shared again")
+        return response
+
+
 def install(app: Flask) -> Limiter | None:
     """Count answer requests against RATE_LIMIT in RATELIMIT_STORAGE; nothing when 'off'.
 
@@ -110,6 +135,8 @@ def install(app: Flask) -> Limiter | None:
         swallow_errors=True,
     )
     limiter.init_app(app)
+    if not storage.startswith("memory://"):
+        watch_storage(app, limiter)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:
