@@ -13,7 +13,7 @@ from ssexplain.engine import Engine
 @pytest.fixture()
 def fresh_engine(engine) -> Engine:
     """The session's loaded model and index, with an empty cache of its own."""
-    return Engine(content=engine.content, retriever=engine.retriever, encoder=engine.encoder)
+    return Engine(content=engine.content, retriever=engine.retriever, encoder=engine.encoder, triager=engine.triager)
 
 
 @pytest.mark.parametrize(
@@ -68,16 +68,53 @@ def test_a_changed_threshold_is_not_answered_from_old_replies(fresh_engine):
     assert fresh_engine.ask(question).status == "no_answer"
 
 
-def test_many_threads_asking_at_once_all_get_the_answer(fresh_engine):
+def test_concurrent_misses_of_one_key_really_race_and_leave_one_entry():
+    """Eight threads miss the same key at once: all are inside compute together (the barrier
+    would time out otherwise), each gets a value, and the cache ends with one entry."""
+    cache: AnswerCache[int] = AnswerCache(4)
+    together = threading.Barrier(8, timeout=5)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def compute() -> int:
+        together.wait()  # only passes when all eight are computing at the same moment
+        return 42
+
+    def ask() -> None:
+        try:
+            results.append(cache.get_or_compute("same question", compute))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and results == [42] * 8
+    stats = cache.stats()
+    assert (stats.size, stats.misses, stats.hits) == (1, 8, 0)
+    assert cache.get_or_compute("same question", lambda: 0) == 42  # the stored value is served
+
+
+def test_many_threads_missing_the_same_new_question_at_once_all_get_the_same_answer(fresh_engine, engine):
     question = "can hearing aids help?"
-    expected = fresh_engine.ask(question)
+    expected = engine.ask(question)  # from the session's engine, not this empty cache
+    start = threading.Barrier(16, timeout=10)
     replies: list[object] = []
-    threads = [threading.Thread(target=lambda: replies.append(fresh_engine.ask(question))) for _ in range(16)]
+
+    def ask() -> None:
+        start.wait()
+        replies.append(fresh_engine.ask(question))
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(replies) == 16 and all(reply == expected for reply in replies)
+    assert fresh_engine.cache.stats().misses >= 2  # they raced: more than one computed it
+    assert fresh_engine.cache.stats().size == 1
 
 
 @pytest.mark.parametrize("raw, capacity", [("", 1024), ("0", 0), ("50", 50)])

@@ -1,14 +1,17 @@
 """Starting under gunicorn: clean refusals with one line, readiness, no fork hang, clean stops."""
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import signal
+import socket
 import time
 
 import pytest
 
 from servers import Gunicorn, http, loaded_libraries
-from ssexplain.config import settings
+from ssexplain.config import PROJECT_ROOT, BadSetting, Settings, settings
 from ssexplain.search.index_store import INDEX_FILE, MANIFEST_FILE
 from ssexplain.web import create_app
 from ssexplain.web.engine_holder import EngineHolder
@@ -169,3 +172,85 @@ def test_a_worker_exits_with_the_boot_error_code_only_when_its_engine_fails(read
     exit_if_engine_fails(app, exit=codes.append, deadline=deadline, poll=0.05).join(timeout=5)
     assert codes == exits
 
+
+
+@pytest.mark.slow
+def test_sigterm_lets_a_request_in_flight_finish_before_stopping(tmp_path):
+    """A request whose body is still arriving when SIGTERM comes is answered, then the server stops."""
+    body = json.dumps({"question": QUESTION}).encode()
+    with Gunicorn().start(tmp_path / "gunicorn.log") as server:
+        server.wait_until("/readyz", 200)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+            conn.sendall(
+                b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body[:10]
+            )
+            time.sleep(0.5)  # the worker is now reading this request
+            server.signal(signal.SIGTERM)
+            time.sleep(1.0)  # the master has told the worker to stop
+            assert server.process.poll() is None  # it waits for the request in flight
+            conn.sendall(body[10:])
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+        exit_code = server.wait_for_exit(timeout=30)
+    head, _, payload = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), reply[:200]
+    assert json.loads(payload)["citations"]
+    assert exit_code == 0
+    assert "Shutting down: Master" in server.log()
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SSEXPLAIN_WORKERS", "²"), ("SSEXPLAIN_WORKERS", "0"), ("SSEXPLAIN_THREADS", "four"),
+        ("SSEXPLAIN_TIMEOUT", "-5"), ("SSEXPLAIN_GRACEFUL_TIMEOUT", "1e3"), ("SSEXPLAIN_MAX_REQUESTS", "٣"),
+        ("PORT", "99999"), ("PORT", "http"), ("SSEXPLAIN_ENCODER", "tensorflow"),
+        ("SSEXPLAIN_ENCODER_THREADS", "0"), ("SSEXPLAIN_TORCH_THREADS", "many"),
+        ("SSEXPLAIN_PUBLIC_URL", "explain.example.org"), ("SSEXPLAIN_PUBLIC_URL", "https://explain.example.org/app"),
+        ("SSEXPLAIN_RATE_LIMIT", "lots"), ("SSEXPLAIN_RATELIMIT_STORAGE", "mysql://db"),
+        ("SSEXPLAIN_PROXIES", "one"), ("SSEXPLAIN_HTTPS", "maybe"),
+        ("SSEXPLAIN_EMBED_ORIGINS", "https://a.example; script-src *"), ("SSEXPLAIN_CORS_ORIGINS", "*"),
+        ("SSEXPLAIN_ANSWER_CACHE", "lots"), ("SSEXPLAIN_REQUEST_BUDGET", "0"), ("SSEXPLAIN_LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_every_bad_setting_is_refused_with_one_line_naming_it(name, value):
+    with pytest.raises(BadSetting) as refused:
+        Settings.from_env({name: value})
+    message = str(refused.value)
+    assert name in message and "\n" not in message
+
+
+def test_every_setting_has_a_working_default_and_reads_its_variable():
+    assert Settings.from_env({}) == Settings.from_env({"SSEXPLAIN_WORKERS": "", "PORT": " "})
+    read = Settings.from_env({
+        "SSEXPLAIN_WORKERS": "3", "SSEXPLAIN_TORCH_THREADS": "2", "SSEXPLAIN_ENCODER": "TORCH",
+        "SSEXPLAIN_PUBLIC_URL": "https://Explain.Example.org/", "SSEXPLAIN_HTTPS": "yes", "SSEXPLAIN_REQUEST_BUDGET": "2.5",
+    })
+    assert (read.workers, read.encoder_threads, read.encoder, read.https, read.request_budget) == (3, 2, "torch", True, 2.5)
+    assert read.public_url == "https://explain.example.org"
+    assert Settings.from_env({"SSEXPLAIN_ENCODER_THREADS": "4", "SSEXPLAIN_TORCH_THREADS": "2"}).encoder_threads == 4
+
+
+def test_every_setting_is_in_the_readme_table_with_its_default():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration"):readme.index("## Running it in production")]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([A-Z_]+)` \| ([^|]+) \|", table, flags=re.M)}
+    source = (PROJECT_ROOT / "ssexplain" / "config.py").read_text(encoding="utf-8")
+    variables = set(re.findall(r'"((?:SSEXPLAIN_[A-Z_]+)|HOST|PORT)"', source))
+    aliases = {"SSEXPLAIN_TORCH_THREADS"}  # the old name, described in its new name's row
+    assert variables - aliases <= set(rows), (variables - aliases) - set(rows)
+    assert all(f"`{alias}`" in table for alias in aliases)
+    assert all(default.strip() for default in rows.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, value", [("SSEXPLAIN_WORKERS", "²"), ("SSEXPLAIN_PUBLIC_URL", "ftp://x")])
+def test_gunicorn_refuses_a_bad_setting_with_one_line_and_no_traceback(tmp_path, name, value):
+    with Gunicorn(env={name: value}).start(tmp_path / "gunicorn.log") as server:
+        assert server.wait_for_exit(timeout=60) == 1
+    log = server.log()
+    assert name in refusal_line(log)
+    assert "Traceback" not in log
+    assert len(log.strip().splitlines()) == 1, log
