@@ -1,6 +1,7 @@
 """Check a question and its history before anything else sees them."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ssexplain.reply.conversation import MAX_HISTORY
@@ -34,6 +35,15 @@ def clean_question(value: Any) -> str:
     return text
 
 
+def tidy_history(values: Iterable[object]) -> list[str]:
+    """Earlier questions as every caller keeps them: each on one line, blank, over-long or
+    non-text ones dropped, the last MAX_HISTORY kept. The pages and links use it as it is
+    (their hidden fields come back from our own pages, so damage is dropped, not shown as
+    the person's mistake); the API checks strictly first (clean_history)."""
+    cleaned = (" ".join(v.split()) for v in values if isinstance(v, str) and _is_real_text(v))
+    return [v for v in cleaned if v and len(v) <= MAX_QUESTION_CHARS][-MAX_HISTORY:]
+
+
 def clean_history(value: Any) -> list[str]:
     if value is None:
         return []
@@ -45,4 +55,4 @@ def clean_history(value: Any) -> list[str]:
         raise BadQuestion(
             "history_malformed", f"Each earlier question must be text of at most {MAX_QUESTION_CHARS} characters."
         )
-    return [" ".join(item.split()) for item in value if item.strip()]
+    return tidy_history(value)

@@ -24,11 +24,11 @@ from ssexplain.content.loader import TOPICS, Content
 from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import BadQuestion
 from ssexplain.web.oembed import OEmbedError, SitePage
-from ssexplain.reply.validation import clean_question
+from ssexplain.reply.validation import clean_question, tidy_history
 from ssexplain.web.api import holder
 from ssexplain.web.errors import api_error
 from ssexplain.web.security import public_root
-from ssexplain.web.pages import EXAMPLE_QUESTIONS, NOT_READY, RETRY_AFTER_SECONDS, Turn, earlier_questions, thread
+from ssexplain.web.pages import EXAMPLE_QUESTIONS, NOT_READY, RETRY_AFTER_SECONDS, Turn, thread
 
 bp = Blueprint("embed", __name__)
 log = logging.getLogger("ssexplain")
@@ -60,7 +60,7 @@ def render_embed(*, turns: list[Turn], typed: str = "", error: str = "", status:
 @bp.get("/embed")
 def embed():
     typed = request.args.get("q")
-    earlier = earlier_questions(request.args.getlist(oembed.HISTORY_FIELD))
+    earlier = tidy_history(request.args.getlist(oembed.HISTORY_FIELD))
     engine = holder().engine
     if engine is None:
         html, status = render_embed(turns=[], typed=typed or "", error=NOT_READY, status=503)

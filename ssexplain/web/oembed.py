@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import SsexplainError
-from ssexplain.reply.validation import MAX_QUESTION_CHARS
+from ssexplain.reply.validation import tidy_history
 
 SITE_NAME = "Superficial siderosis explained"
 FRAME_TITLE = "Superficial siderosis explained: ask a question"
@@ -88,12 +87,6 @@ def _one(query: dict[str, list[str]], name: str) -> str:
     return " ".join(values[0].split())
 
 
-def _history(query: dict[str, list[str]]) -> tuple[str, ...]:
-    """Earlier questions as the chat page reads them: blank or over-long ones are dropped."""
-    earlier = [" ".join(v.split()) for v in query.get(HISTORY_FIELD, [])]
-    return tuple(q for q in earlier if q and len(q) <= MAX_QUESTION_CHARS)[-MAX_HISTORY:]
-
-
 def page_at(path: str, query_string: str = "", fragment: str = "") -> SitePage | None:
     """Which embeddable page a path and query show, or None for any other path."""
     query = parse_qs(query_string, keep_blank_values=True)
@@ -101,7 +94,8 @@ def page_at(path: str, query_string: str = "", fragment: str = "") -> SitePage |
     if path in ("/", "/ask", "/embed"):
         question = _one(query, "q")
         if question:
-            return SitePage(kind="ask" if path != "/embed" else "embed", question=question, history=_history(query))
+            earlier = tuple(tidy_history(query.get(HISTORY_FIELD, [])))  # as the chat page reads them
+            return SitePage(kind="ask" if path != "/embed" else "embed", question=question, history=earlier)
         return SitePage(kind="home" if path != "/embed" else "embed")
     if path == "/topics":
         # A topic is a section of /topics (/topics#hearing); only a link can name one.

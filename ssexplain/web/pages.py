@@ -19,7 +19,7 @@ from ssexplain.reply.conversation import CONTEXT_TURNS, MAX_HISTORY, leans_on_hi
 from ssexplain.engine import Engine
 from ssexplain.errors import BadQuestion
 from ssexplain.content.glossary_terms import TermMarker, slug, written_forms
-from ssexplain.reply.validation import MAX_QUESTION_CHARS, clean_question
+from ssexplain.reply.validation import MAX_QUESTION_CHARS, clean_question, tidy_history
 from ssexplain.web.api import holder
 from ssexplain.web.limits import ask_within_budget
 
@@ -78,13 +78,6 @@ def glossary_marked(text: str) -> Markup:
 # ---------------------------------------------------------------- the chat
 
 
-def earlier_questions(values: list[str]) -> list[str]:
-    """The history from the hidden fields. They come back from our own page, so a damaged
-    one (too long, empty, too many) is dropped rather than shown as the person's mistake."""
-    cleaned = (" ".join(v.split()) for v in values)
-    return [v for v in cleaned if v and len(v) <= MAX_QUESTION_CHARS][-MAX_HISTORY:]
-
-
 def permalink(question: str, earlier: list[str]) -> str:
     """A link that answers this question again; a follow-up keeps the questions it leans on."""
     context = earlier[-CONTEXT_TURNS:] if earlier and leans_on_history(question) else []
@@ -128,7 +121,7 @@ def home():
 @bp.route("/ask", methods=["GET", "POST"])
 def ask():
     form = request.form if request.method == "POST" else request.args
-    earlier = earlier_questions(form.getlist("h"))
+    earlier = tidy_history(form.getlist("h"))
     if "q" not in form and not earlier:
         return redirect(url_for("pages.home"))
     typed = form.get("q", "")
