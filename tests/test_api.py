@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from ssexplain.web import create_app
 
 CITATION_KEYS = {"id", "quote", "plain", "section", "source", "score"}
 
@@ -26,7 +25,7 @@ def test_answered_reply_has_cited_verbatim_snippets_and_disclaimer(client, engin
     assert "hearing" in reply["answer"].lower()
     assert "not medical advice" in reply["disclaimer"]
     scores = [c["score"] for c in reply["citations"]]
-    assert scores == sorted(scores, reverse=True)
+    assert len(scores) >= 2 and scores == sorted(scores, reverse=True)  # an order to check
     passage = engine.content.passage(reply["citations"][0]["id"])
     assert reply["citations"][0]["quote"] == passage.quote
     assert 1 <= len(reply["followups"]) <= 3
@@ -109,11 +108,3 @@ def test_health_and_readiness(client):
     assert client.get("/readyz").get_json()["status"] == "ready"
 
 
-def test_not_ready_until_engine_loaded():
-    app = create_app({"TESTING": True, "LOAD_ENGINE": False})
-    client = app.test_client()
-    assert client.get("/healthz").status_code == 200
-    assert client.get("/readyz").status_code == 503
-    response = client.post("/api/ask", json={"question": "why am I going deaf?"})
-    assert response.status_code == 503 and response.headers["Retry-After"]
-    assert response.get_json()["error"]["code"] == "warming_up"

@@ -282,8 +282,17 @@ def test_screenshots_for_review_and_nothing_wider_than_the_screen(browser, live_
     path = artifacts / f"chat-{name}-{width}.png"
     page.screenshot(path=str(path), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    heading_shown = page.locator("h1").first.is_visible()
     context.close()
-    assert path.stat().st_size > 10_000
+    from PIL import Image
+
+    with Image.open(path) as shot:
+        assert shot.width == width  # the whole page, at the screen's width
+        colours = shot.convert("RGB").getcolors(maxcolors=1 << 16)
+    # A page drawn with its stylesheet and text, not a blank or unstyled one: many colours
+    # (anti-aliased text, the site's palette), no one of them covering nearly everything.
+    assert colours is None or (len(colours) > 30 and max(n for n, _ in colours) < 0.97 * sum(n for n, _ in colours))
+    assert heading_shown
     assert overflow <= 0
 
 

@@ -24,7 +24,7 @@ def test_every_quote_is_verbatim_in_its_named_source(content, seeds_dir):
 
 
 def test_covers_all_three_documents_with_enough_passages(content):
-    assert 120 <= len(content.passages) <= 320
+    assert 245 <= len(content.passages) <= 265  # 252 today: a lost file or a doubled one shows
     assert {p.source for p in content.passages} == set(content.sources)
 
 
@@ -37,11 +37,12 @@ def test_ids_unique_and_every_passage_has_source_section_and_topics(content):
         assert 1 <= len(p.questions) <= 8
 
 
-def test_plain_text_reads_at_grade_eight_on_average_and_never_above_ten(content):
+def test_plain_text_reads_at_grade_six_on_average_and_never_above_nine(content):
+    """Near today's figures (mean 5.1, hardest 8.8), so a passage written harder shows."""
     grades = {p.id: grade(p.plain) for p in content.passages}
-    too_hard = {pid: g for pid, g in grades.items() if g > 10}
+    too_hard = {pid: g for pid, g in grades.items() if g > 9}
     assert too_hard == {}
-    assert mean(grades.values()) <= 8
+    assert mean(grades.values()) <= 6
 
 
 def test_glossary_has_fifty_terms_each_with_a_plain_definition(content):

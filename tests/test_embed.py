@@ -354,14 +354,6 @@ def test_embed_while_warming_up_is_a_503_that_keeps_the_question() -> None:
     assert "starting up" in html and parse(html).find("input", id="q")[0]["value"] == "is it rare?"
 
 
-def test_embed_logs_no_question_text(client, caplog) -> None:
-    secret = "my neighbour Alice has hearing loss, is it siderosis?"
-    with caplog.at_level("DEBUG"):
-        client.get("/embed", query_string={"q": secret})
-    assert "route=/embed" in caplog.text
-    assert "Alice" not in caplog.text and "neighbour" not in caplog.text
-
-
 # ---------------------------------------------------------------- OpenGraph and oEmbed discovery
 
 def discovery(html: str) -> str:
@@ -432,36 +424,6 @@ def test_topics_opengraph_describes_the_page_in_plain_words(app) -> None:
 
 
 # ---------------------------------------------------------------- framing (headers set by web/security.py)
-
-def frame_ancestors(response) -> str:
-    directives = [d.strip() for d in response.headers["Content-Security-Policy"].split(";")]
-    return next(d for d in directives if d.startswith("frame-ancestors"))
-
-
-@pytest.mark.parametrize(
-    ("path", "ancestors", "x_frame"),
-    [
-        ("/embed", "frame-ancestors *", None),
-        ("/embed?q=is+it+rare%3F", "frame-ancestors *", None),
-        ("/", "frame-ancestors 'self'", "SAMEORIGIN"),
-        ("/ask?q=is+it+rare%3F", "frame-ancestors 'self'", "SAMEORIGIN"),
-        ("/checklist", "frame-ancestors 'self'", "SAMEORIGIN"),
-    ],
-)
-def test_only_the_widget_may_be_framed_by_other_sites(client, path, ancestors, x_frame) -> None:
-    response = client.get(path)
-    assert frame_ancestors(response) == ancestors
-    assert response.headers.get("X-Frame-Options") == x_frame
-
-
-def test_embed_origins_setting_limits_who_may_frame_the_widget(engine) -> None:
-    from ssexplain.web import create_app
-
-    app = create_app({"TESTING": True, "ENGINE": engine, "EMBED_ORIGINS": "https://forum.example.org https://b.example"})
-    client = app.test_client()
-    assert frame_ancestors(client.get("/embed")) == "frame-ancestors https://forum.example.org https://b.example"
-    assert frame_ancestors(client.get("/")) == "frame-ancestors 'self'"
-
 
 def test_embed_js_can_load_on_another_site(client) -> None:
     """nosniff needs a JavaScript type; no header may stop another site's page running it."""

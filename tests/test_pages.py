@@ -3,7 +3,6 @@ pages, bad input, and the hygiene rules every page keeps (one h1, the disclaimer
 inline scripts or styles, no cookies)."""
 from __future__ import annotations
 
-import logging
 from urllib.parse import quote_plus
 from html.parser import HTMLParser
 
@@ -254,14 +253,6 @@ def test_a_question_asked_while_starting_is_kept(starting_client):
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "starting up" in html
     assert Page(html).all("input", id="q")[0]["value"] == "what is it?"
-
-
-def test_question_text_never_reaches_the_logs(client, caplog):
-    secret = "what does siderosis do to my zebra-striped-marker hearing"
-    with caplog.at_level(logging.DEBUG):
-        post(client, {"q": secret, "h": ["another zebra-striped-marker question"]})
-        get(client, "/ask?q=" + secret)
-    assert "zebra-striped-marker" not in caplog.text
 
 
 # ---------------------------------------------------------------- browse pages

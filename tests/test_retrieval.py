@@ -49,7 +49,7 @@ def test_answer_quotes_its_passage_and_names_document_and_section(small_engine):
 
 def test_citations_are_best_first(small_engine):
     scores = [c.score for c in small_engine.ask("how common is it?").citations]
-    assert scores == sorted(scores, reverse=True) or len(scores) == 1
+    assert len(scores) >= 2 and scores == sorted(scores, reverse=True)  # an order to check
 
 
 @pytest.fixture(scope="module")

@@ -335,6 +335,7 @@ def test_html_routes_never_fail_whatever_is_sent(client, route, method, q, histo
         response = client.get(route, query_string=MultiDict(fields))
     else:
         response = client.post(route, data=MultiDict(fields))
-    assert response.status_code < 500, (route, method, fields, response.status_code)
+    spec_501 = route == "/oembed" and response.status_code == 501  # oEmbed's answer to format=xml
+    assert response.status_code < 500 or spec_501, (route, method, fields, response.status_code)
     if response.status_code == 200 and route in ("/ask", "/embed"):
         assert response.headers["Cache-Control"] == "no-store"
