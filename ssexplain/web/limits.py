@@ -188,6 +188,8 @@ def ask_within_budget(engine: Engine, question: object, history: object = None) 
     try:
         reply = future.result(timeout=left)
     except FutureTimeout:
+        # Not started yet (the pool is busy): drop it, so waiting work never piles up.
+        future.cancel()
         raise OverBudget() from None
     LAST_REPLY.set(reply)
     return reply
