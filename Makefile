@@ -14,8 +14,9 @@ export SSEXPLAIN_SEEDS ?= $(SEEDS)
 
 .PHONY: run dev test index install clean
 
+# A bad setting stops it with one line naming the variable (gunicorn.conf.py), exit code 1.
 run: index
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py 'app:create_app()'
+	@HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py 'app:create_app()'
 
 dev: index
 	$(VENV)/bin/flask --app app:create_app run --debug --host $(HOST) --port $(PORT)
