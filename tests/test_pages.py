@@ -144,6 +144,7 @@ def test_a_follow_up_is_answered_in_the_light_of_the_earlier_question(client, en
 
 
 def test_follow_up_buttons_carry_the_whole_thread(client, engine):
+    engine.ask(WHAT_IS)  # asked first, as a person would: its card is shown from memory
     _, html = post(client, {"q": CAUSES, "h": [WHAT_IS]})
     page = Page(html)
     offered = [b["value"] for b in page.all("button", name="q", type="submit")]
