@@ -105,3 +105,57 @@ def test_a_built_index_serves_with_torch_and_sentence_transformers_absent(config
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("served answered")
+
+
+def serve_distributions() -> set[str]:
+    """pyproject's plain dependencies and everything they need, as this venv has them installed."""
+    import importlib.metadata as metadata
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    todo = [(Requirement(r), frozenset()) for r in project["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        requirement, extras = todo.pop()
+        if requirement.marker and not any(requirement.marker.evaluate({"extra": e}) for e in (extras or {""})):
+            continue
+        name = metadata.distribution(requirement.name).metadata["Name"]
+        key = name.lower().replace("_", "-")
+        if key in seen:
+            continue
+        seen.add(key)
+        todo += [(Requirement(r), frozenset(requirement.extras)) for r in metadata.requires(name) or []]
+    return seen
+
+
+@pytest.mark.slow
+def test_a_venv_with_only_the_serve_dependencies_answers(config: Settings, tmp_path):
+    """A host that ran `pip install .` (no [build] extra) serves a built index: torch is not there at all.
+
+    The venv gets the plain dependencies' closure linked from this one (same pinned versions,
+    no download), then answers one question through the app.
+    """
+    import importlib.metadata as metadata
+    import venv
+
+    venv.create(tmp_path / "serve", with_pip=False)
+    site = next((tmp_path / "serve" / "lib").glob("python3*/site-packages"))
+    names = serve_distributions()
+    assert "torch" not in names and "sentence-transformers" not in names, "torch crept into the serve dependencies"
+    for name in names:
+        dist = metadata.distribution(name)
+        tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
+        for top in tops - {"__pycache__"}:
+            source = Path(dist.locate_file(top))
+            if source.exists() and not (site / top).exists():
+                (site / top).symlink_to(source)
+    script = "import importlib.util, sys\nassert importlib.util.find_spec('torch') is None, 'torch importable'\n"
+    script += SERVE_WITHOUT_TORCH
+    done = subprocess.run(
+        [str(tmp_path / "serve" / "bin" / "python"), "-c", script],
+        cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("served answered")
