@@ -21,6 +21,7 @@ def _check_content(args: argparse.Namespace) -> int:
     for pid, g in grades.items():
         if g > 10:
             problems.append(f"{pid}: plain text reads at grade {g:.1f}; keep every passage at 10 or below")
+    problems += _check_safety_content(config.content_dir)
     mean = sum(grades.values()) / len(grades)
     for problem in problems:
         print(problem)
@@ -29,6 +30,16 @@ def _check_content(args: argparse.Namespace) -> int:
         f"mean grade {mean:.1f} (max {max(grades.values()):.1f}); {len(problems)} problem(s)"
     )
     return 1 if problems or mean > 8 else 0
+
+
+def _check_safety_content(folder: Path) -> list[str]:
+    """triage.yaml and scope.yaml load (schema, ids, tiers, patterns) and read at grade 8 or below."""
+    from ssexplain.content.readability import grade
+    from ssexplain.content.triage_rules import load_scope, load_triage, patient_texts
+
+    texts = patient_texts(load_triage(folder), load_scope(folder))
+    return [f"{where}: message reads at grade {g:.1f}; keep it at 8 or below"
+            for where, text in texts if (g := grade(text)) > 8]
 
 
 def _build_index(args: argparse.Namespace) -> int:
@@ -56,9 +67,17 @@ def _eval(args: argparse.Namespace) -> int:
     from ssexplain.engine import Engine
     from ssexplain.evaluation.questions import evaluate, format_report, load_questions
 
+    if not args.file and not args.banks:
+        raise SsexplainError("give one or more JSONL question files, or --banks DIR for the triage banks")
     engine = Engine.load(settings())
-    report = evaluate(engine, load_questions(Path(args.file)))
-    print(format_report(report, show_misses=not args.quiet))
+    if args.file:
+        report = evaluate(engine, [q for name in args.file for q in load_questions(Path(name))])
+        print(format_report(report, show_misses=not args.quiet))
+    if args.banks:
+        from ssexplain.evaluation import triage
+
+        results = triage.run(engine, triage.load_banks(Path(args.banks)))
+        print(triage.format_report(results, show_misses=not args.quiet))
     return 0
 
 
@@ -78,8 +97,10 @@ def parser() -> argparse.ArgumentParser:
     ask.set_defaults(run=_ask)
 
     ev = commands.add_parser("eval", help="score retrieval and safety on a questions file (JSONL)")
-    ev.add_argument("file")
+    ev.add_argument("file", nargs="*", help="one or more JSONL files, scored together (figures per fold and voice)")
     ev.add_argument("--quiet", action="store_true", help="figures only, no list of misses")
+    ev.add_argument("--banks", metavar="DIR", help="also score urgent triage and declines on the banks in DIR "
+                    "(tests/banks): tuning folds 0-2 and held-out folds 3-4 (docs/SAFETY.md)")
     ev.set_defaults(run=_eval)
     return root
 

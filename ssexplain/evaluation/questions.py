@@ -1,7 +1,19 @@
-"""Score the engine on a JSONL file of patient questions (the format of dev_questions.jsonl).
+"""Score the engine on a JSONL file of patient questions.
 
-A question is found at rank k when the lower-cased `quote + " " + plain` of the first k
-citations contains, for every group in `expect`, at least one of that group's alternatives.
+Three ways an item says what evidence it wants, checked in this order:
+
+- `expect_each` (kind `multi`: a long message with several questions): a list of passage-id
+  lists, one per question. Each list is looked for in the reply's parts (or, without parts,
+  its citations); the item is found at rank k when every list has a passage among the first
+  k citations of some part, and its rank is the worst of those ranks.
+- `expect_passages`: passage ids; found at rank k when a passage among the first k
+  citations is in the list (the retrieval banks in tests/banks/).
+- `expect` (dev_questions.jsonl): groups of alternatives; found at rank k when the
+  lower-cased `quote + " " + plain` of the first k citations contains, for every group, at
+  least one of its alternatives.
+
+Banks carry a `voice` and a `fold` (0-2 tuned on, 3-4 held out); the report gives the figures
+per fold group and per voice, and leaving each voice out.
 """
 from __future__ import annotations
 
@@ -13,7 +25,9 @@ from typing import Protocol
 from ssexplain.reply.answer import Reply
 from ssexplain.errors import SsexplainError
 
-ANSWERABLE = ("in_scope", "followup")
+ANSWERABLE = ("in_scope", "followup", "multi")
+TUNING_FOLDS = (0, 1, 2)
+HELD_OUT_FOLDS = (3, 4)
 DECLINED = ("no_answer", "ask_doctor")
 TARGETS = {"hit@3": 0.95, "mrr": 0.85, "declined": 0.90, "wrongly_declined": 0.05}
 
@@ -29,6 +43,10 @@ class EvalQuestion:
     question: str
     expect: tuple[tuple[str, ...], ...]
     history: tuple[str, ...] = ()
+    expect_passages: tuple[str, ...] = ()
+    expect_each: tuple[tuple[str, ...], ...] = ()
+    voice: str = ""
+    fold: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,13 @@ class Report:
     def false_urgent(self) -> int:
         return sum(1 for o in self.outcomes if o.item.kind != "urgent" and o.status == "urgent")
 
+    def where(self, keep) -> "Report":
+        """The report on the outcomes whose item passes `keep`."""
+        return Report([o for o in self.outcomes if keep(o.item)])
+
+    def answerable(self) -> int:
+        return len(self._of(*ANSWERABLE))
+
     def misses(self) -> list[Outcome]:
         def missed(o: Outcome) -> bool:
             if o.item.kind in ANSWERABLE:
@@ -107,13 +132,19 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             raw = json.loads(line)
+            history = raw.get("history") or []
+            fold = raw.get("fold")
             items.append(
                 EvalQuestion(
                     id=str(raw.get("id", f"line-{n}")),
                     kind=raw["kind"],
-                    question=raw["question"],
+                    question=raw["question"] if "question" in raw else raw["message"],
                     expect=tuple(tuple(a.lower() for a in group) for group in raw.get("expect") or []),
-                    history=tuple(raw.get("history") or []),
+                    history=(history,) if isinstance(history, str) else tuple(history),
+                    expect_passages=tuple(raw.get("expect_passages") or ()),
+                    expect_each=tuple(tuple(group) for group in raw.get("expect_each") or ()),
+                    voice=str(raw.get("voice") or ""),
+                    fold=int(fold) if fold is not None else None,
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
@@ -129,13 +160,79 @@ def found_at(reply: Reply, expect: tuple[tuple[str, ...], ...], *, depth: int = 
     return None
 
 
+def passage_rank(citations, wanted: tuple[str, ...], *, depth: int = 10) -> int | None:
+    """1-based rank of the first citation that is one of the wanted passages."""
+    for k, citation in enumerate(citations[:depth], start=1):
+        if citation.id in wanted:
+            return k
+    return None
+
+
+def each_found_at(reply: Reply, groups: tuple[tuple[str, ...], ...], *, depth: int = 10) -> int | None:
+    """The worst over the groups of each group's best rank in any part (None if one is missing)."""
+    lists = [part.reply.citations for part in reply.parts] or [reply.citations]
+    worst = 0
+    for group in groups:
+        ranks = [r for r in (passage_rank(c, group, depth=depth) for c in lists) if r is not None]
+        if not ranks:
+            return None
+        worst = max(worst, min(ranks))
+    return worst or None
+
+
+def rank_of(reply: Reply, item: EvalQuestion) -> int | None:
+    if item.expect_each:
+        return each_found_at(reply, item.expect_each)
+    if item.expect_passages:
+        return passage_rank(reply.citations, item.expect_passages)
+    return found_at(reply, item.expect) if item.expect else None
+
+
 def evaluate(engine: Asks, questions: list[EvalQuestion]) -> Report:
     report = Report()
     for item in questions:
         reply = engine.ask(item.question, history=list(item.history))
-        rank = found_at(reply, item.expect) if item.expect else None
+        rank = rank_of(reply, item)
         report.outcomes.append(Outcome(item=item, status=reply.status, rank=rank, top_score=reply.top_score))
     return report
+
+
+def _figures(report: Report) -> str:
+    return (
+        f"n={report.answerable():<4} hit@1 {report.hit_at(1):.3f}   hit@3 {report.hit_at(3):.3f}   "
+        f"MRR {report.mrr:.3f}   wrongly declined {report.wrongly_declined:.3f}"
+    )
+
+
+def format_slices(report: Report) -> list[str]:
+    """Figures per fold group, per voice and leaving each voice out (banks with folds only)."""
+    if not any(o.item.fold is not None for o in report.outcomes):
+        return []
+    tuning = report.where(lambda q: q.fold in TUNING_FOLDS)
+    held = report.where(lambda q: q.fold in HELD_OUT_FOLDS)
+    lines = [
+        "",
+        f"folds 0-2 (tuning)    {_figures(tuning)}",
+        f"folds 3-4 (held out)  {_figures(held)}",
+    ]
+    for kind in ANSWERABLE:
+        part = held.where(lambda q, kind=kind: q.kind == kind)
+        if part.answerable():
+            lines.append(f"  held out, {kind:<10} {_figures(part)}")
+    voices = sorted({o.item.voice for o in report.outcomes if o.item.voice})
+    if voices:
+        lines.append("")
+        lines.append("per voice (all folds | held-out folds 3-4 | all folds without this voice):")
+        for voice in voices:
+            alone = report.where(lambda q, v=voice: q.voice == v)
+            alone_held = held.where(lambda q, v=voice: q.voice == v)
+            others = report.where(lambda q, v=voice: q.voice != v)
+            lines.append(
+                f"  {voice:<18} hit@3 {alone.hit_at(3):.3f} MRR {alone.mrr:.3f} (n={alone.answerable()})"
+                f" | hit@3 {alone_held.hit_at(3):.3f} MRR {alone_held.mrr:.3f} (n={alone_held.answerable()})"
+                f" | without: hit@3 {others.hit_at(3):.3f} MRR {others.mrr:.3f}"
+            )
+    return lines
 
 
 def format_report(report: Report, *, show_misses: bool = True) -> str:
@@ -154,4 +251,5 @@ def format_report(report: Report, *, show_misses: bool = True) -> str:
     )
     lines.append(f"urgent caught {caught}/{total}   false urgent {report.false_urgent}")
     lines.append("targets met" if report.meets_targets() else "targets NOT met")
+    lines.extend(format_slices(report))
     return "\n".join(lines)
