@@ -159,3 +159,10 @@ def test_a_venv_with_only_the_serve_dependencies_answers(config: Settings, tmp_p
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("served answered")
+
+
+def test_the_served_model_knows_real_english_words(encoder):
+    """Spelling repair must never 'mend' a real word ("expensive" is not "extensive"): the
+    index's saved model has no vocab.txt, so the words come from its tokenizer.json."""
+    words = encoder.known_words()
+    assert len(words) > 20_000 and {"expensive", "hearing", "balance"} <= words

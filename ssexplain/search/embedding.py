@@ -61,11 +61,16 @@ def model_id(path: Path) -> str:
 
 
 def known_words(path: Path) -> frozenset[str]:
-    """Whole words in the model's tokenizer vocabulary: a free list of real English words."""
+    """Whole words in the model's tokenizer vocabulary: a free list of real English words.
+
+    From vocab.txt where the folder has one (the packaged model), otherwise from the
+    vocabulary inside tokenizer.json (what a saved or fine-tuned copy carries).
+    """
     vocab = path / "vocab.txt"
-    if not vocab.exists():
-        return frozenset()
-    words = vocab.read_text(encoding="utf-8").split()
+    if vocab.exists():
+        words = vocab.read_text(encoding="utf-8").split()
+    else:
+        words = list(_read_json(path / "tokenizer.json").get("model", {}).get("vocab", {}))
     return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
 
 
