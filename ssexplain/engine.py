@@ -6,13 +6,14 @@ turns a question (and earlier questions) into a `Reply`.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ssexplain.reply import answer
 from ssexplain.reply.cache import AnswerCache
 from ssexplain.config import Settings
 from ssexplain.content.loader import Content, load_content
-from ssexplain.reply.conversation import context_queries
+from ssexplain.reply import conversation
+from ssexplain.reply.question_split import find_questions
 from ssexplain.search.embedding import Encoder, load_encoder
 from ssexplain.search.index_store import check_manifest, expected_model_id, load_index, model_folder
 from ssexplain.search.keyword_search import KeywordIndex
@@ -41,10 +42,12 @@ class Engine:
     min_similarity: float = MIN_SIMILARITY
     cache: AnswerCache = field(default_factory=AnswerCache.from_settings, repr=False, compare=False)
     starters: tuple[str, ...] = field(init=False, default=())
+    terms: conversation.TermFinder = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Offered with every "not covered" reply; they depend only on the content.
         self.starters = answer.starter_questions(self.content, STARTER_TOPICS)
+        self.terms = conversation.TermFinder(self.content.glossary)
 
     @classmethod
     def load(cls, settings: Settings, *, encoder: Encoder | None = None) -> "Engine":
@@ -96,16 +99,94 @@ class Engine:
         return self.cache.peek((text, tuple(earlier), self.min_similarity))
 
     def _compose(self, text: str, earlier: list[str]) -> answer.Reply:
-        decision = triage(text)
+        decision = triage(text)  # the whole message: an urgent story is urgent
         if decision.triage is Triage.URGENT:
             return answer.urgent(decision.rule)
+        found = find_questions(text)
+        if not found.split:
+            return self._answer(text, earlier, decision)
+        decisions = [triage(asked.question) for asked in found.questions]
+        urgent = next((d for d in decisions if d.triage is Triage.URGENT), None)
+        if urgent is not None:  # urgent wins over everything, whichever question says it
+            return answer.urgent(urgent.rule)
+        parts = [
+            answer.Part(asked.question, self._answer(asked.question, earlier, d, story=asked.before))
+            for asked, d in zip(found.questions, decisions)
+        ]
+        if decision.triage is Triage.ASK_DOCTOR and all(p.reply.status != "ask_doctor" for p in parts):
+            # The personal decision is in the story, not in one question: the first one says so.
+            first = parts[0]
+            parts[0] = answer.Part(first.question, self._answer(first.question, earlier, decision, story=()))
+        return answer.combined(parts, more=found.more)
+
+    def _answer(self, text: str, earlier: list[str], decision, *, story: tuple[str, ...] = ()) -> answer.Reply:
+        """One question's reply, read alone or in the light of what came before it."""
         if decision.triage is Triage.NO_ANSWER:
             return answer.no_answer(self.starters)
-        queries = [self.retriever.prepare(q) for q in context_queries(text, earlier)]
-        hits = self.retriever.search(queries, limit=SEARCH_DEPTH)
+        reading, hits = self._read(text, earlier, story)
         if decision.triage is Triage.ASK_DOCTOR:
-            return answer.ask_doctor(hits, self.content, threshold=self.min_similarity)
-        best = top_similarity(hits)
-        if best < self.min_similarity:
+            reply = answer.ask_doctor(hits, self.content, threshold=self.min_similarity)
+        elif (best := top_similarity(hits)) < self.min_similarity:
             return answer.no_answer(self.starters, top_score=best)
-        return answer.answered(hits, self.content, threshold=self.min_similarity, asked=[*earlier, text])
+        else:
+            reply = answer.answered(hits, self.content, threshold=self.min_similarity, asked=[*earlier, text])
+        return replace(
+            reply, understood_as=reading.understood_as(text), subject=reading.subject or self._own_subject(text),
+            leaned_on=reading.leaned_on,
+        )
+
+    def _own_subject(self, text: str) -> conversation.Subject | None:
+        subject = conversation.subject_of(text, self.terms)
+        return None if subject is None or subject.label == conversation.CONDITION_LABEL else subject
+
+    def _read(self, text: str, earlier: list[str], story: tuple[str, ...]):
+        """The question alone, or in context when it leans on the story or the earlier turn.
+
+        A follow-up that names nothing itself ("how common are they?") is read in context
+        whenever the sources answer that reading; one that names something ("does it work
+        for people with SS?") only when the context reading is answered better than the
+        question alone (ties go to the question alone)."""
+        alone = conversation.Reading(queries=(text,))
+        context = self._context(text, earlier, story)
+        if context is None:
+            return alone, self._search(alone)
+        context_hits = self._search(context)
+        best = top_similarity(context_hits)
+        if conversation.subject_of(text, self.terms) is None and best >= self.min_similarity:
+            return context, context_hits
+        alone_hits = self._search(alone)
+        if best > top_similarity(alone_hits):
+            return context, context_hits
+        return alone, alone_hits
+
+    def _search(self, reading: conversation.Reading):
+        return self.retriever.search([self.retriever.prepare(q) for q in reading.queries], limit=SEARCH_DEPTH)
+
+    def _context(self, text: str, earlier: list[str], story: tuple[str, ...]) -> conversation.Reading | None:
+        if not conversation.leans_on_history(text):
+            return None
+        if story:
+            nearest = conversation.subject_of(story[-1], self.terms)
+            subject = nearest or conversation.subject_of(" ".join(story[-conversation.CONTEXT_TURNS:]), self.terms)
+            reading = conversation.in_context(
+                text, before=" ".join(story[-conversation.CONTEXT_TURNS:]), about=conversation.About(subject)
+            )
+            if reading is not None:
+                return reading
+        if not earlier:
+            return None
+        # What the previous reply was about. It is recomputed (or found in the cache) with at
+        # most one turn before it, so a follow-up costs at most two earlier answers.
+        previous_question = earlier[-1]
+        try:
+            previous = self.ask(previous_question, history=earlier[-2:-1])
+        except BadQuestion:
+            return None
+        asked = previous.parts[0].question if previous.parts else previous_question
+        about = conversation.about_reply(
+            asked, understood=previous.subject,
+            cited_topics=[self.content.passage(c.id).topics for c in previous.citations if previous.status != "urgent"],
+            finder=self.terms,
+        )
+        leaned = (*previous.leaned_on[-1:], previous_question) if previous.leaned_on else (previous_question,)
+        return conversation.in_context(text, before=asked, about=about, leaned_on=tuple(leaned))

@@ -9,14 +9,10 @@
 (function () {
   "use strict";
 
-  var MAX_HISTORY = 10; // ssexplain/reply/conversation.py MAX_HISTORY
-  var CONTEXT_TURNS = 2; // ssexplain/reply/conversation.py CONTEXT_TURNS
-  var SHORT = 7; // ssexplain/reply/conversation.py SHORT
-  var POINTS_BACK = new RegExp(
-    "^(and|but|so|also|what about|how about|then|or)\\b|" +
-      "\\b(it|its|it's|that|this|those|these|they|them|their|he|him|his|she|her|there)\\b",
-    "i"
-  );
+  // How many earlier questions travel with a question: the server's limit, written on the
+  // question form (data-max-history) by the page, so it is never a second copy of the rule.
+  var form = document.getElementById("ask-form");
+  var MAX_HISTORY = Number((form && form.getAttribute("data-max-history")) || 10);
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -88,22 +84,6 @@
 
   // ---------------------------------------------------------------- the card
 
-  function leansOnHistory(question) {
-    return POINTS_BACK.test(question) || question.split(/\s+/).filter(Boolean).length <= SHORT;
-  }
-
-  function permalink(base, question, earlier) {
-    // As pages.permalink: the question, and the earlier questions only when it leans on them.
-    var params = new URLSearchParams();
-    params.append("q", question);
-    if (earlier.length && leansOnHistory(question)) {
-      earlier.slice(-CONTEXT_TURNS).forEach(function (h) {
-        params.append("h", h);
-      });
-    }
-    return base + "?" + params.toString();
-  }
-
   function citationItem(c, sourcesUrl) {
     return el("li", {}, [
       el("figure", { class: "quote" }, [
@@ -117,8 +97,51 @@
     ]);
   }
 
+  function understood(text) {
+    return el("p", { class: "card-understood" }, [el("span", { class: "visually-hidden" }, ["Understood as: "]), text]);
+  }
+
+  function quotes(citations, headingId, level, sourcesUrl) {
+    // As the `quotes` macro of _answer_card.html; null when there is nothing to show.
+    if (!citations || !citations.length) {
+      return null;
+    }
+    return el("section", { class: "card-sources", "aria-labelledby": headingId }, [
+      el("h" + Math.min(level, 6), { id: headingId }, ["Where this comes from"]),
+      el("ol", { class: "quotes" }, citations.map(function (c) {
+        return citationItem(c, sourcesUrl);
+      })),
+    ]);
+  }
+
+  function partSection(part, partId, level, options) {
+    // One question of a long message with its own answer and quotes, as in _answer_card.html.
+    var section = el("section", {
+      class: "card-part card-part-" + part.status.replace("_", "-"), "aria-labelledby": partId + "-q",
+    }, [
+      el("h" + (level + 1), { class: "part-question", id: partId + "-q" }, [
+        el("span", { class: "you-asked" }, ["Your question:"]),
+        " " + part.question,
+      ]),
+    ]);
+    if (part.understood_as) {
+      section.appendChild(understood(part.understood_as));
+    }
+    if (part.status === "ask_doctor") {
+      section.appendChild(el("p", { class: "card-label" }, ["A question for your own doctor"]));
+    } else if (part.status === "no_answer") {
+      section.appendChild(el("p", { class: "card-label" }, ["Not in our sources"]));
+    }
+    section.appendChild(markTerms(part.answer, options.terms));
+    var sources = quotes(part.citations, partId + "-src", level + 2, options.sourcesUrl || "/sources");
+    if (sources) {
+      section.appendChild(sources);
+    }
+    return section;
+  }
+
   function questionButtons(questions, history, action, embed) {
-    var attrs = { class: "followup-form", method: embed ? "get" : "post", action: action };
+    var attrs = { class: "followup-form", method: "post", action: action };
     if (embed) {
       attrs.target = "_self";
       attrs["data-embed-ask"] = "";
@@ -152,8 +175,10 @@
   }
 
   /* options: id and level (of the question heading), terms (glossary data for markTerms, or
-     null), sourcesUrl, permalinkBase, and followups ({ action, fallback }) to show follow-up
-     buttons inside the card, or nothing to leave them out. */
+     null), sourcesUrl, and followups ({ action, fallback }) to show follow-up buttons inside
+     the card, or nothing to leave them out. Everything the conversation rules decide (the
+     permalink, what a follow-up was taken to mean, the parts of a long message) comes in
+     the reply from the server; this script only draws it. */
   function buildCard(reply, question, earlier, options) {
     var id = options.id;
     var level = options.level;
@@ -165,6 +190,9 @@
         " " + question,
       ])
     );
+    if (reply.understood_as) {
+      card.appendChild(understood(reply.understood_as));
+    }
     if (status === "urgent") {
       card.appendChild(
         el("div", { class: "urgent-box", role: "alert" }, [
@@ -178,18 +206,23 @@
       } else if (status === "no_answer") {
         card.appendChild(el("p", { class: "card-label" }, ["Not in our sources"]));
       }
-      card.appendChild(markTerms(reply.answer, options.terms));
+      if (reply.parts && reply.parts.length) {
+        reply.parts.forEach(function (part, n) {
+          card.appendChild(partSection(part, id + "-part-" + (n + 1), level, options));
+        });
+        if (reply.parts_note) {
+          card.appendChild(el("p", { class: "card-note" }, [reply.parts_note]));
+        }
+      } else {
+        card.appendChild(markTerms(reply.answer, options.terms));
+      }
     }
-    if (reply.citations && reply.citations.length) {
-      var sourcesUrl = options.sourcesUrl || "/sources";
-      card.appendChild(
-        el("section", { class: "card-sources", "aria-labelledby": id + "-src" }, [
-          el("h" + (level + 1), { id: id + "-src" }, ["Where this comes from"]),
-          el("ol", { class: "quotes" }, reply.citations.map(function (c) {
-            return citationItem(c, sourcesUrl);
-          })),
-        ])
-      );
+    var sourcesUrl = options.sourcesUrl || "/sources";
+    if (!reply.parts) {
+      var sources = quotes(reply.citations, id + "-src", level + 1, sourcesUrl);
+      if (sources) {
+        card.appendChild(sources);
+      }
     }
     if (options.followups) {
       var thread = earlier.concat([question]).slice(-MAX_HISTORY);
@@ -204,14 +237,17 @@
       }
     }
     card.appendChild(el("p", { class: "card-disclaimer" }, [reply.disclaimer]));
-    card.appendChild(
-      el("p", { class: "card-link" }, [
-        el("a", { href: permalink(options.permalinkBase || "/ask", question, earlier) }, [
-          "Link to this answer",
-          el("span", { class: "visually-hidden" }, [": " + question]),
-        ]),
-      ])
-    );
+    if (reply.permalink) {
+      // The server decides which earlier questions the link keeps (issue 13): used as given.
+      card.appendChild(
+        el("p", { class: "card-link" }, [
+          el("a", { href: reply.permalink }, [
+            "Link to this answer",
+            el("span", { class: "visually-hidden" }, [": " + question]),
+          ]),
+        ])
+      );
+    }
     return card;
   }
 

@@ -66,7 +66,6 @@
       level: 3,
       terms: terms,
       sourcesUrl: sourcesUrl,
-      permalinkBase: action.split("?")[0].split("#")[0],
       followups: { action: action, fallback: fallback },
     });
   }

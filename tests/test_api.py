@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from ssexplain.reply.validation import MAX_QUESTION_CHARS
 
 CITATION_KEYS = {"id", "quote", "plain", "section", "source", "score"}
 
@@ -19,7 +20,8 @@ def ask(client, question, history=None):
 def test_answered_reply_has_cited_verbatim_snippets_and_disclaimer(client, engine):
     reply = ask(client, "why am I going deaf?")
     assert reply["status"] == "answered"
-    assert set(reply) == {"status", "answer", "citations", "disclaimer", "followups"}
+    assert set(reply) - {"related"} == {"status", "answer", "citations", "disclaimer", "followups", "permalink"}
+    assert reply["permalink"] == "/ask?q=why+am+I+going+deaf?"
     assert reply["citations"] and set(reply["citations"][0]) == CITATION_KEYS
     assert set(reply["citations"][0]["source"]) == {"id", "title", "citation"}
     assert "hearing" in reply["answer"].lower()
@@ -67,7 +69,7 @@ def test_follow_up_uses_history(client):
         ('{"history": []}', "application/json", 400, "question_missing"),
         ('{"question": "   "}', "application/json", 400, "question_empty"),
         ('{"question": 42}', "application/json", 400, "question_not_text"),
-        ('{"question": "' + "a" * 501 + '"}', "application/json", 400, "question_too_long"),
+        ('{"question": "' + "a" * (MAX_QUESTION_CHARS + 1) + '"}', "application/json", 400, "question_too_long"),
         ('{"question": "hi", "history": "nope"}', "application/json", 400, "history_malformed"),
         ('{"question": "hi", "history": [1, 2]}', "application/json", 400, "history_malformed"),
         ('{"question": "hi", "history": ' + str(["q"] * 11).replace("'", '"') + "}", "application/json", 400,

@@ -1,23 +1,167 @@
-"""Follow-ups lean on the earlier questions; standalone questions do not."""
+"""Conversation state: which questions lean on what came before, what an earlier reply was
+about, how a follow-up is read in its light (and says so), and which earlier questions its
+permalink keeps. The conversations here are this file's own, not the held-out bank's."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
-from ssexplain.reply.conversation import context_queries
-
-
-@pytest.mark.parametrize(
-    ("question", "history", "expected"),
-    [
-        ("and what causes it?", ["what is SS?"], ["and what causes it?", "what is SS? and what causes it?"]),
-        ("how common are those side effects?", ["a", "does deferiprone have side effects?"],
-         ["how common are those side effects?", "a does deferiprone have side effects? how common are those side effects?"]),
-        ("what tests show iron on the brain in a scan of the spine?", ["earlier"],
-         ["what tests show iron on the brain in a scan of the spine?"]),
-        ("and what causes it?", [], ["and what causes it?"]),
-        ("what is superficial siderosis?", ["why am I going deaf?"], ["what is superficial siderosis?"]),
-        ("what is SS and how is it treated?", ["why am I going deaf?"], ["what is SS and how is it treated?"]),
-        ("what about hospital studies?", ["how common is SS?"], ["what about hospital studies?",
-                                                              "how common is SS? what about hospital studies?"]),
-    ],
+from ssexplain.content.loader import GlossaryTerm
+from ssexplain.reply.conversation import (
+    About, Subject, TermFinder, about_reply, in_context, leans_on_history, permalink_history, subject_of,
 )
-def test_context_queries(question, history, expected):
-    assert context_queries(question, history) == expected
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    ("and what causes it?", True),
+    ("can that be fixed?", True),
+    ("does it work for people with SS?", True),  # "it" comes before the condition is named
+    ("what about hospital studies?", True),
+    ("how common are they?", True),
+    ("is that test painful?", True),
+    ("What is superficial siderosis?", False),
+    ("What are the usual symptoms?", False),  # a full question: nothing points back
+    ("What is SS and how is it treated?", False),  # "it" is the condition, named first
+    ("Is there a treatment?", False),  # "is there" asks whether one exists
+    ("is it true that siderosis runs in families?", False),
+    ("Is this condition passed on in families?", False),  # "this condition" is the condition
+    ("what tests show iron on the brain in a scan of the spine?", False),
+])
+def test_which_questions_lean_on_what_came_before(question, leans):
+    assert leans_on_history(question) is leans
+
+
+HEARING = GlossaryTerm("sensorineural hearing loss", "Hearing loss from the inner ear or nerve.",
+                       ("hearing loss", "deafness"), ("going deaf", "losing my hearing"), ())
+PATCH = GlossaryTerm("blood patch", "Some of your own blood put over a leak.", (), ("patch",), ())
+CONDITION = GlossaryTerm("superficial siderosis", "Iron on the brain's surface.", ("SS",), (), ())
+FINDER = TermFinder((HEARING, PATCH, CONDITION))
+
+
+@pytest.mark.parametrize(("text", "label", "search"), [
+    ("why am I going deaf?", "hearing loss", "sensorineural hearing loss"),  # an everyday phrase: plain name
+    ("does a blood patch hurt?", "blood patch", "blood patch"),
+    ("is deafness after a blood patch common?", "deafness and blood patch", "sensorineural hearing loss blood patch"),
+    ("what is SS?", "superficial siderosis", "superficial siderosis"),  # the condition only when alone
+    ("can SS make me go deaf? I am losing my hearing", "hearing loss", "sensorineural hearing loss"),
+    ("what should I ask at the clinic?", None, None),
+])
+def test_what_a_question_names(text, label, search):
+    subject = subject_of(text, FINDER)
+    assert (subject.label if subject else None) == label
+    assert (subject.search if subject else None) == search
+
+
+def test_an_earlier_reply_is_about_its_question_then_its_reading_then_its_passages_topic():
+    own = about_reply("why am I going deaf?", understood=None, cited_topics=[("hearing",)], finder=FINDER)
+    assert own.subject == Subject("hearing loss", "sensorineural hearing loss")
+    inherited = about_reply("does it work?", understood=Subject("blood patch", "blood patch"),
+                            cited_topics=[("treatment",)], finder=FINDER)
+    assert inherited.subject.label == "blood patch"
+    topical = about_reply("how do they find the bleed?", understood=None,
+                          cited_topics=[("diagnosis", "treatment"), ("diagnosis",)], finder=FINDER)
+    assert topical.subject.label == "tests and scans" and topical.topics[0] == "diagnosis"
+    assert about_reply("help", understood=None, cited_topics=[], finder=FINDER) is None  # nothing cited
+
+
+def test_a_follow_up_is_searched_as_what_it_is_about():
+    about = About(Subject("hearing loss", "sensorineural hearing loss"))
+    reading = in_context("and can that be fixed?", before="why am I going deaf?", about=about,
+                         leaned_on=("why am I going deaf?",))
+    assert reading.queries == ("sensorineural hearing loss: can that be fixed?",
+                               "why am I going deaf? and can that be fixed?")
+    assert reading.understood_as("and can that be fixed?") == "About hearing loss: and can that be fixed?"
+    assert in_context("What is a blood patch?", before="why am I going deaf?", about=about) is None
+    assert in_context("can that be fixed?", before="", about=about) is None
+    assert in_context("can that be fixed?", before="why?", about=None) is None
+
+
+# ---------------------------------------------------------------- through the engine
+
+# (earlier questions, follow-up, what the best passage must be about, how the reply reads it)
+FOLLOW_UPS = [
+    (["why am I going deaf?"], "can that be fixed?", "hearing", "About hearing loss: "),
+    (["what's a cochlear implant?"], "does it work for people with SS?", "hearing", "About cochlear implant"),
+    (["What is a blood patch?"], "does it work?", "treatment", "About blood patch: "),
+    (["What is a blood patch?", "does it work?"], "is it painful?", "treatment", "About blood patch: "),
+    (["what is deferiprone?", "what are its side effects?"], "how common are they?", "medicines", "About "),
+    (["how do they find the bleed?"], "is that test painful?", "diagnosis", "About tests and scans: "),
+    (["What is superficial siderosis?"], "what causes it?", "causes", "About superficial siderosis: "),
+]
+
+
+@pytest.mark.parametrize(("history", "question", "topic", "reading"), FOLLOW_UPS)
+def test_a_follow_up_is_answered_from_what_the_conversation_is_about(engine, history, question, topic, reading):
+    reply = engine.ask(question, history=history)
+    assert reply.status == "answered"
+    assert topic in engine.content.passage(reply.citations[0].id).topics
+    assert reply.understood_as.startswith(reading) and reply.understood_as.endswith(question)
+    assert reply.leaned_on and reply.leaned_on[-1] == history[-1]
+
+
+# (earlier questions, a question that stands on its own)
+STANDS_ALONE = [
+    (["What is superficial siderosis?"], "What are the usual symptoms?"),
+    (["why am I going deaf?"], "What is a blood patch?"),
+    (["why am I going deaf?"], "Is there a treatment?"),
+    (["What is a blood patch?", "does it work?"], "How is deferiprone taken?"),
+]
+
+
+@pytest.mark.parametrize(("history", "question"), STANDS_ALONE)
+def test_a_new_full_question_is_not_dragged_back_to_the_old_topic(engine, history, question):
+    after = engine.ask(question, history=history)
+    alone = engine.ask(question)
+    assert [c.id for c in after.citations] == [c.id for c in alone.citations]
+    assert after.understood_as == "" and after.leaned_on == ()
+
+
+def test_a_follow_up_of_a_follow_up_keeps_both_earlier_questions_for_its_link(engine):
+    reply = engine.ask("is it painful?", history=["why am I going deaf?", "What is a blood patch?", "does it work?"])
+    assert reply.leaned_on == ("What is a blood patch?", "does it work?")
+    assert permalink_history(reply.leaned_on) == ["What is a blood patch?", "does it work?"]
+
+
+def test_a_follow_up_costs_at_most_two_earlier_answers(engine):
+    """The previous reply is recomputed with at most one turn before it (or found in the cache)."""
+    history = [f"what is test number {n} of a spinal fluid check?" for n in range(8)] + ["does it hurt?"]
+    before = engine.cache.stats().misses
+    engine.ask("and can it be done again?", history=history)
+    assert engine.cache.stats().misses - before <= 3  # the question, its previous turn, the one before
+
+
+# ---------------------------------------------------------------- the permalink comes from the server
+
+
+def link_of(client, question, history):
+    body = client.post("/api/ask", json={"question": question, "history": history}).get_json()
+    parts = urlsplit(body["permalink"])
+    return parts.path, parse_qs(parts.query)
+
+
+@pytest.mark.parametrize(("history", "question", "kept"), [
+    (["What is superficial siderosis?"], "What are the usual symptoms?", None),  # issue 13: not a follow-up
+    (["why am I going deaf?"], "can that be fixed?", ["why am I going deaf?"]),
+    (["a", "What is a blood patch?", "does it work?"], "is it painful?", ["What is a blood patch?", "does it work?"]),
+    ([], "  What   causes it? ", None),
+])
+def test_the_api_reply_carries_the_permalink_the_pages_use(client, history, question, kept):
+    path, query = link_of(client, question, history)
+    assert path == "/ask"
+    assert query["q"] == [" ".join(question.split())]
+    assert query.get("h") == kept
+    # The no-JavaScript page shows the very same link on its newest card.
+    html = client.post("/ask", data={"q": question, "h": history}).get_data(as_text=True)
+    body = client.post("/api/ask", json={"question": question, "history": history}).get_json()
+    assert f'href="{body["permalink"]}"'.replace("&", "&amp;") in html
+
+
+def test_the_card_script_decides_no_conversation_rule_itself():
+    """The follow-up rule lives in conversation.py only; answer-card.js draws reply.permalink."""
+    from ssexplain.config import PROJECT_ROOT
+
+    script = (PROJECT_ROOT / "static" / "answer-card.js").read_text(encoding="utf-8")
+    assert "reply.permalink" in script
+    for rule in ("POINTS_BACK", "leansOnHistory", "CONTEXT_TURNS", "URLSearchParams"):
+        assert rule not in script

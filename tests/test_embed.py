@@ -261,7 +261,7 @@ def test_embed_start_page_offers_a_form_that_stays_in_the_frame(client) -> None:
     html = response.get_data(as_text=True)
     tags = parse(html)
     form = tags.find("form", id="ask-form")[0]
-    assert (form["method"], form["action"].split("#")[0], form["target"]) == ("get", "/embed", "_self")
+    assert (form["method"], form["action"].split("#")[0], form["target"]) == ("post", "/embed", "_self")
     assert tags.find("label", **{"for": "q"}) and tags.find("input", id="q", name="q")
     assert tags.find("base", target="_blank"), "links must open a new tab, not load inside the frame"
     assert tags.find("script", src="/static/embed-frame.js")
@@ -310,7 +310,7 @@ def test_embed_follow_up_shows_the_thread_newest_first(client) -> None:
     [
         ({"q": ""}, "Please type a question."),
         ({"q": "   "}, "Please type a question."),
-        ({"q": "why " * 200}, "under 500 characters"),
+        ({"q": "why " * 1001}, "under 4000 characters"),
     ],
 )
 def test_embed_bad_question_is_a_400_that_keeps_what_was_typed(client, query, message) -> None:

@@ -190,7 +190,7 @@ def test_medical_words_in_an_answer_open_their_meaning(client, engine, question)
 @pytest.mark.parametrize(("data", "status", "message", "kept"), [
     ({"q": ""}, 400, "Please type a question.", ""),
     ({"q": "   \n  "}, 400, "Please type a question.", None),
-    ({"q": "why " * 150}, 400, "Please keep your question under 500 characters", "why why why"),
+    ({"q": "why " * 1001}, 400, "Please keep your question under 4000 characters", "why why why"),
     ({"q": "<script>alert(1)</script>"}, 200, None, None),
     ({"q": "", "h": [WHAT_IS]}, 400, "Please type a question.", ""),
 ])
@@ -210,7 +210,7 @@ def test_bad_questions_get_a_clear_message_and_keep_what_was_typed(client, data,
 
 @pytest.mark.parametrize(("history", "kept"), [
     ([f"question {n} about siderosis" for n in range(14)], [f"question {n} about siderosis" for n in range(4, 14)]),
-    (["x" * 501, WHAT_IS, "  "], [WHAT_IS]),
+    (["x" * 4001, WHAT_IS, "  "], [WHAT_IS]),
 ])
 def test_damaged_history_fields_are_tidied_not_fatal(client, history, kept):
     response, html = post(client, {"q": "What are the usual symptoms?", "h": history})

@@ -7,9 +7,10 @@ make no medical statement of their own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ssexplain.content.loader import Content, Source
+from ssexplain.reply.conversation import Subject
 from ssexplain.search.retrieval import Hit
 
 DISCLAIMER = (
@@ -85,6 +86,16 @@ class Reply:
     urgent_message: str = ""
     disclaimer: str = DISCLAIMER
     top_score: float = 0.0  # for logs and calibration, never shown
+    # Conversation state (conversation.py): what the question was taken to mean when it
+    # leaned on what came before, the subject that reading used (a later follow-up inherits
+    # it), and the earlier questions it depends on (a permalink must carry them).
+    understood_as: str = ""
+    subject: Subject | None = None
+    leaned_on: tuple[str, ...] = ()
+    # A long message with several questions: one part per question answered (question_split.py).
+    parts: tuple["Part", ...] = ()
+    unanswered: int = 0  # questions found beyond the ones answered
+
 
     def to_dict(self) -> dict:
         body = {
@@ -96,12 +107,20 @@ class Reply:
         }
         if self.status == "urgent":
             body["urgent"] = {"message": self.urgent_message}
+        if self.understood_as:
+            body["understood_as"] = self.understood_as
+        if self.parts:
+            body["parts"] = [part.to_dict() for part in self.parts]
+        if self.unanswered:
+            body["parts_note"] = MORE_QUESTIONS.format(shown=len(self.parts))
         return body
 
     def to_text(self) -> str:
         lines = []
         if self.urgent_message:
             lines += [f"URGENT: {self.urgent_message}", ""]
+        if self.understood_as:
+            lines += [f"({self.understood_as})", ""]
         lines.append(self.answer)
         for n, c in enumerate(self.citations, start=1):
             lines += ["", f"[{n}] “{c.quote}”", f"    — {c.source.title}, {c.section}"]
@@ -109,6 +128,77 @@ class Reply:
             lines += ["", "You could also ask:"] + [f"  - {q}" for q in self.followups]
         lines += ["", self.disclaimer]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question of a long message and its own reply (never urgent: the whole message is
+    triaged first, and an urgent message gets the urgent reply alone)."""
+
+    question: str
+    reply: Reply
+
+    def to_dict(self) -> dict:
+        body = {
+            "question": self.question,
+            "status": self.reply.status,
+            "answer": self.reply.answer,
+            "citations": [c.to_dict() for c in self.reply.citations],
+        }
+        if self.reply.understood_as:
+            body["understood_as"] = self.reply.understood_as
+        return body
+
+
+PART_NOT_COVERED = "The medical sources behind this explainer don't cover this question. Please ask your own doctor."
+PARTS_LEAD = "Your message asks {n} things. Here is what the medical sources say about each one."
+ONE_PART_LEAD = "You asked: “{question}”"
+MORE_QUESTIONS = (
+    "Your message asks more than {shown} things. This answers the first {shown}. "
+    "Please ask the others on their own."
+)
+
+
+def part_answer(reply: Reply) -> str:
+    """A part's own text: its passages' plain explanations, or what kind of reply it is."""
+    if reply.status == "answered":
+        return " ".join(c.plain for c in reply.citations[:2])
+    if reply.status == "no_answer":
+        return PART_NOT_COVERED
+    return reply.answer
+
+
+def combined(parts: list[Part], *, more: int = 0) -> Reply:
+    """One reply for a message with several questions (or a story with one).
+
+    The main question is the first one the sources answer (else the first one): its status,
+    follow-ups and best passages come first, so a client that reads only `citations` still
+    shows the best evidence first. Every other part's passages follow, each once.
+    """
+    main = next((p for p in parts if p.reply.status == "answered"), parts[0])
+    shaped = [Part(p.question, replace(p.reply, answer=part_answer(p.reply))) for p in parts]
+    if len(parts) == 1:
+        lines = [ONE_PART_LEAD.format(question=parts[0].question.rstrip()), main.reply.answer]
+    else:
+        lines = [PARTS_LEAD.format(n=len(parts))]
+        lines += [f"{n}. “{p.question.rstrip()}” {p.reply.answer}" for n, p in enumerate(shaped, start=1)]
+    if more:
+        lines.append(MORE_QUESTIONS.format(shown=len(parts)))
+    citations: list[Citation] = list(main.reply.citations)
+    for part in parts:
+        citations += [c for c in part.reply.citations if c.id not in {x.id for x in citations}]
+    leaned = max((p.reply.leaned_on for p in parts), key=len)
+    return Reply(
+        status=main.reply.status,
+        answer=" ".join(lines),
+        citations=tuple(citations),
+        followups=tuple(q for q in main.reply.followups if q.lower() not in {p.question.lower() for p in parts}),
+        top_score=main.reply.top_score,
+        subject=main.reply.subject,
+        leaned_on=leaned,
+        parts=tuple(shaped),
+        unanswered=more,
+    )
 
 
 def cite(hit: Hit, content: Content) -> Citation:

@@ -1,34 +1,232 @@
-"""Understand a follow-up ("and what causes it?") in the light of the earlier questions.
+"""Understand a follow-up ("can that be fixed?") in the light of what came before.
 
-A question that leans on what came before — it opens with "and", "what about", or points
-back with "it", "that", "those" without naming the condition itself — is searched twice:
-alone and joined to the most recent earlier questions. The retriever fuses both rankings, so a follow-up that
-turns out to stand on its own still finds its own answer.
+A question that leans on what came before — it opens with "and", "what about", points
+back with "it", "that", "those" before it names anything itself, or is only a fragment
+("reversible?", "how quickly?") — is read against what the previous reply was about, not
+just the earlier question's words:
+
+- the medical terms the earlier question used ("why am I going deaf?" is about hearing
+  loss; terms come from the glossary, with the person's own words as well as the doctors'),
+- else the subject the previous reply itself was read as (a follow-up of a follow-up),
+- else the topic of the passages the previous reply cited ("tests and scans").
+
+The follow-up is then searched as "hearing loss: can that be fixed?", together with the
+earlier question and the follow-up joined. The engine also searches the question alone
+and keeps whichever reading the sources answer better, so a follow-up that turns out to
+stand on its own still finds its own answer. When the context reading wins, the reply says
+what it took the question to mean ("About hearing loss: can that be fixed?").
+
+A full question that names what it asks about ("What are the usual symptoms?", "What is a
+blood patch?") is a topic switch: it is searched alone.
+
+The same reading works inside one long message: a question in a story leans on the
+sentences before it (see question_split.py).
+
+This module holds the rules only; the engine does the searching. The permalink rule lives
+here too, so the server is the one place that decides which earlier questions a link keeps.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from ssexplain.content.loader import TOPICS, GlossaryTerm
 
 MAX_HISTORY = 10
-CONTEXT_TURNS = 2
+CONTEXT_TURNS = 2  # earlier turns a reply may depend on (and a permalink keeps)
+MAX_SUBJECT_TERMS = 2
+FRAGMENT_WORDS = 3  # "how common?", "where from?"; "What are the usual symptoms?" is a question
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 CONTINUES = re.compile(r"^\W*(and|but|so|also|what about|how about|then|or|what if)\b", re.IGNORECASE)
 POINTS_BACK = re.compile(
-    r"\b(it|its|it's|that|this|those|these|they|them|their|he|him|his|she|her|there)\b", re.IGNORECASE
+    r"\b(it|its|it's|that|this|those|these|they|them|their|theirs|he|him|his|she|her|there)\b", re.IGNORECASE
 )
-# "What is superficial siderosis and how is it treated?" stands on its own: "it" is the condition.
-NAMES_CONDITION = re.compile(r"\bsidero?sis\b|\bi?SS\b", re.IGNORECASE)
+# "Is there a treatment?" asks whether one exists; it does not point back at anything.
+EXISTENTIAL_THERE = re.compile(
+    r"\b(is|are|was|were|will|would|could|can|might|has|have)\s+there\b|\bthere\s+(is|are|was|were|'s)\b",
+    re.IGNORECASE,
+)
+# "that" joining two parts of a sentence ("is it true that …", "I read that …").
+JOINING_THAT = re.compile(
+    r"\b(true|sure|think|thinks|mean|means|say|says|said|know|heard|read|possible|likely|chance|so)\s+that\b",
+    re.IGNORECASE,
+)
+# "Is it true that …", "is it normal for …": an "it" that stands for what follows.
+IMPERSONAL_IT = re.compile(
+    r"\b(?:is|was|will|would|could|isn't)\s+it\s+(?:true|possible|likely|normal|common|usual|safe|ok|okay|worth|wise)"
+    r"\s+(?:that|for|to)\b|\bit(?:'s|\s+is)\s+(?:true|possible|likely|normal|common|usual)\s+(?:that|for|to)\b",
+    re.IGNORECASE,
+)
+# "this condition" and "this disease" are the condition itself, which every passage is about.
+THIS_CONDITION = re.compile(r"\b(this|the|my|his|her|their)\s+(condition|disease|illness|diagnosis)\b", re.IGNORECASE)
+NAMES_CONDITION = re.compile(r"\bsuperficial\s+sid\w*|\bsidero?sis\b|\bi?SS\b", re.IGNORECASE)
+CONDITION_TERMS = frozenset({"superficial siderosis", "siderosis", "infratentorial superficial siderosis"})
+CONDITION_LABEL = "superficial siderosis"
+
+
+def _pointer(question: str) -> re.Match[str] | None:
+    """The first word that points back at something earlier, if any."""
+    text = THIS_CONDITION.sub(" ", question)
+    text = EXISTENTIAL_THERE.sub(" ", text)
+    text = IMPERSONAL_IT.sub(" ", text)
+    text = JOINING_THAT.sub(lambda m: m.group(1), text)
+    return POINTS_BACK.search(text)
+
+
+def is_fragment(question: str) -> bool:
+    """"fixable?", "how quickly?", "Contraindications?": too short to be a question alone."""
+    return len(WORD.findall(question)) <= FRAGMENT_WORDS
 
 
 def leans_on_history(question: str) -> bool:
-    if CONTINUES.search(question):
+    """True for "and what causes it?", "does it work for people with SS?", "reversible?";
+    False for "What is SS and how is it treated?" (the condition is named before "it") and
+    "What are the usual symptoms?" (nothing points back)."""
+    if CONTINUES.search(question) or is_fragment(question):
         return True
-    return bool(POINTS_BACK.search(question)) and not NAMES_CONDITION.search(question)
+    pointer = _pointer(question)
+    if pointer is None:
+        return False
+    named = NAMES_CONDITION.search(question)
+    return named is None or pointer.start() < named.start()
 
 
-def context_queries(question: str, history: list[str]) -> list[str]:
-    """The texts to search for this turn: the question, then the question in context."""
-    recent = [h for h in history[-CONTEXT_TURNS:] if h.strip()]
-    if not recent or not leans_on_history(question):
-        return [question]
-    return [question, " ".join([*recent, question])]
+# ---------------------------------------------------------------- what a turn was about
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a question or reply was about, in the person's words and in the documents'."""
+
+    label: str  # shown: "hearing loss", "a blood patch"
+    search: str  # searched: "sensorineural hearing loss"
+
+
+class TermFinder:
+    """Glossary terms named in a text, in the order they appear; built once per content."""
+
+    def __init__(self, glossary: tuple[GlossaryTerm, ...]) -> None:
+        self._forms: list[tuple[re.Pattern[str], GlossaryTerm, str]] = []
+        for term in glossary:
+            for kind, phrases in (("term", (term.term,)), ("synonym", term.synonyms), ("lay", term.lay)):
+                for phrase in phrases:
+                    if len(phrase) < 2:
+                        continue
+                    flags = 0 if phrase.isupper() and len(phrase) <= 5 else re.IGNORECASE
+                    pattern = re.compile(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", flags)
+                    self._forms.append((pattern, term, kind))
+        # Longest phrase first, so "cochlear implant" wins over "implant".
+        self._forms.sort(key=lambda f: -len(f[0].pattern))
+
+    def find(self, text: str) -> list[Subject]:
+        found: list[tuple[int, int, GlossaryTerm, str, str]] = []
+        for pattern, term, kind in self._forms:
+            if any(f[2].term == term.term for f in found):
+                continue
+            for match in pattern.finditer(text):
+                if not any(match.start() < f[1] and f[0] < match.end() for f in found):
+                    found.append((match.start(), match.end(), term, kind, match.group(0)))
+                    break
+        found.sort(key=lambda f: f[0])
+        return [Subject(label=_label(term, kind, shown), search=term.term) for _, _, term, kind, shown in found]
+
+
+def _label(term: GlossaryTerm, kind: str, shown: str) -> str:
+    """The person's own word when it is a proper name for the thing; for an everyday
+    phrase ("going deaf") the plainest name the glossary gives ("hearing loss")."""
+    if kind != "lay":
+        return shown
+    plain = [s for s in term.synonyms if not s.isupper() and len(s.split()) <= 3]
+    return plain[0] if plain else term.term
+
+
+def subject_of(text: str, finder: TermFinder) -> Subject | None:
+    """The medical things a text names (at most two), the condition itself only if alone."""
+    found = finder.find(text)
+    named = [s for s in found if s.search.lower() not in CONDITION_TERMS]
+    if not named:
+        if found or NAMES_CONDITION.search(text):
+            return Subject(CONDITION_LABEL, CONDITION_LABEL)
+        return None
+    named = named[:MAX_SUBJECT_TERMS]
+    return Subject(" and ".join(s.label for s in named), " ".join(s.search for s in named))
+
+
+@dataclass(frozen=True)
+class About:
+    """What an earlier turn was about: its subject, and the topics of the passages it cited."""
+
+    subject: Subject | None
+    topics: tuple[str, ...] = ()
+
+
+def about_reply(question: str, *, understood: Subject | None, cited_topics: list[tuple[str, ...]],
+                finder: TermFinder) -> About | None:
+    """What a previous turn was about, or None if its reply cited nothing to lean on."""
+    if not cited_topics:
+        return None
+    own = subject_of(question, finder)
+    if own is not None and own.label == CONDITION_LABEL and understood is not None:
+        own = None  # "is it common in SS?" after a blood patch answer is still about the patch
+    if own is not None and understood is not None and own.search not in understood.search:
+        # "what are its side effects?" after deferiprone: side effects, of deferiprone.
+        if own.label != CONDITION_LABEL and understood.label != CONDITION_LABEL:
+            own = Subject(f"{own.label} and {understood.label}", f"{own.search} {understood.search}")
+    topics = _main_topics(cited_topics)
+    if own is None and understood is None and topics:
+        title = TOPICS[topics[0]]
+        own = Subject(title[0].lower() + title[1:], title)
+    return About(subject=own or understood, topics=topics)
+
+
+def _main_topics(cited_topics: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The topics the cited passages share most, the best-cited passage's first on a tie."""
+    counts: dict[str, float] = {}
+    for rank, topics in enumerate(cited_topics):
+        for n, topic in enumerate(topics):
+            counts[topic] = counts.get(topic, 0.0) + 1.0 + (0.5 if rank == 0 else 0.0) - 0.1 * n
+    return tuple(sorted(counts, key=lambda t: -counts[t]))
+
+
+# ---------------------------------------------------------------- reading a question
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read the question: the texts to search, and what it was taken to mean."""
+
+    queries: tuple[str, ...]
+    subject: Subject | None = None
+    leaned_on: tuple[str, ...] = ()  # the earlier questions this reading depends on
+
+    def understood_as(self, question: str) -> str:
+        if self.subject is None:
+            return ""
+        return f"About {self.subject.label}: {question}"
+
+
+def _without_opening(question: str) -> str:
+    return CONTINUES.sub("", question, count=1).strip(" ,") or question
+
+
+def in_context(question: str, *, before: str, about: About | None, leaned_on: tuple[str, ...] = ()) -> Reading | None:
+    """The question read against what came before (`before` is the earlier question or the
+    story's earlier sentences; `about` what the previous reply was about, if there was one).
+    None when the question does not lean on anything or there is nothing to lean on."""
+    if not before.strip() or not leans_on_history(question):
+        return None
+    subject = about.subject if about else None
+    if subject is None:
+        return None
+    core = _without_opening(question)
+    return Reading(
+        queries=(f"{subject.search}: {core}", f"{before} {question}"),
+        subject=subject,
+        leaned_on=leaned_on,
+    )
+
+
+def permalink_history(reply_leaned_on: tuple[str, ...]) -> list[str]:
+    """The earlier questions a link must carry to show the same answer again."""
+    return list(reply_leaned_on[-CONTEXT_TURNS:])

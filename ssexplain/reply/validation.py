@@ -7,7 +7,7 @@ from typing import Any
 from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import BadQuestion
 
-MAX_QUESTION_CHARS = 500
+MAX_QUESTION_CHARS = 4000  # a carer's whole story, with its questions (question_split.py)
 
 
 def _is_real_text(text: str) -> bool:

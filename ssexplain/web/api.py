@@ -1,10 +1,12 @@
 """The JSON API: POST /api/ask, GET /api/passages, /healthz and /readyz."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from ssexplain.content.loader import Content, Passage
 from ssexplain.errors import BadQuestion
+from ssexplain.reply.answer import Reply
+from ssexplain.reply.conversation import permalink_history
 from ssexplain.web.engine_holder import EngineHolder
 from ssexplain.web.errors import api_error
 from ssexplain.web.limits import ask_within_budget
@@ -26,6 +28,17 @@ def passage_json(passage: Passage, content: Content) -> dict:
         "source": {"id": source.id, "title": source.title, "citation": source.citation},
         "topics": list(passage.topics),
     }
+
+
+def reply_link(question: str, reply: Reply) -> str:
+    """The chat page address that shows this answer again. The engine's conversation rules
+    decide which earlier questions it keeps (those the reply leaned on); nothing else does."""
+    return url_for("pages.ask", q=" ".join(question.split()), h=permalink_history(reply.leaned_on))
+
+
+def reply_json(question: str, reply: Reply) -> dict:
+    """A reply as the API sends it (and the pages render it): the engine's reply and its link."""
+    return {**reply.to_dict(), "permalink": reply_link(question, reply)}
 
 
 def not_ready():
@@ -63,7 +76,7 @@ def ask():
         reply = ask_within_budget(engine, body.get("question"), body.get("history"))
     except BadQuestion as exc:
         return api_error(exc.code, exc.message, 400)
-    return jsonify(reply.to_dict())
+    return jsonify(reply_json(body["question"], reply))
 
 
 @bp.get("/api/passages")

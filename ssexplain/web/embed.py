@@ -24,7 +24,7 @@ from ssexplain.content.loader import TOPICS, Content
 from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.errors import BadQuestion
 from ssexplain.web.oembed import OEmbedError, SitePage
-from ssexplain.reply.validation import clean_question, tidy_history
+from ssexplain.reply.validation import MAX_QUESTION_CHARS, clean_question, tidy_history
 from ssexplain.web.api import holder
 from ssexplain.web.errors import api_error
 from ssexplain.web.security import public_root
@@ -33,7 +33,7 @@ from ssexplain.web.pages import EXAMPLE_QUESTIONS, NOT_READY, RETRY_AFTER_SECOND
 bp = Blueprint("embed", __name__)
 log = logging.getLogger("ssexplain")
 
-MAX_TYPED_CHARS = 2000  # what we echo back into the box after an error
+MAX_TYPED_CHARS = 2 * MAX_QUESTION_CHARS  # what we echo back into the box after an error
 
 
 def site_root() -> str:
@@ -53,14 +53,18 @@ def render_embed(*, turns: list[Turn], typed: str = "", error: str = "", status:
         examples=EXAMPLE_QUESTIONS,
         full_link=turns[-1].permalink if turns else url_for("pages.home"),
         disclaimer=DISCLAIMER,
+        max_history=MAX_HISTORY,
     )
     return html, status
 
 
-@bp.get("/embed")
+@bp.route("/embed", methods=["GET", "POST"])
 def embed():
-    typed = request.args.get("q")
-    earlier = tidy_history(request.args.getlist(oembed.HISTORY_FIELD))
+    # The widget's own forms post (a long story with its thread does not fit in a URL);
+    # links and oEmbed frames open it with a GET.
+    form = request.form if request.method == "POST" else request.args
+    typed = form.get("q")
+    earlier = tidy_history(form.getlist(oembed.HISTORY_FIELD))
     engine = holder().engine
     if engine is None:
         html, status = render_embed(turns=[], typed=typed or "", error=NOT_READY, status=503)

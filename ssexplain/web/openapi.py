@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from ssexplain.reply.answer import DISCLAIMER
 from ssexplain.reply.conversation import MAX_HISTORY
+from ssexplain.reply.question_split import MAX_PARTS
 from ssexplain.reply.validation import MAX_QUESTION_CHARS
 from ssexplain.web.api import holder
 
@@ -86,9 +87,24 @@ def schemas(passage_ids: list[str]) -> dict:
                 "score": {"type": "number", "description": "Cosine similarity of the question to this passage."},
             },
         },
+        "Part": {
+            "type": "object",
+            "description": "One question found in a long message, with its own answer and citations.",
+            "required": ["question", "status", "answer", "citations"],
+            "additionalProperties": False,
+            "properties": {
+                "question": {"type": "string", "description": "The question as it stands in the message."},
+                "status": {"enum": ["answered", "ask_doctor", "no_answer"]},
+                "answer": {"type": "string", "description": "The answer to this question alone."},
+                "citations": {"type": "array", "items": ref("Citation")},
+                "understood_as": {"type": "string",
+                                  "description": "What the question was taken to mean, when it leaned on the "
+                                                 "sentences before it (\"About hearing loss: can it be fixed?\")."},
+            },
+        },
         "Reply": {
             "type": "object",
-            "required": ["status", "answer", "citations", "disclaimer", "followups"],
+            "required": ["status", "answer", "citations", "disclaimer", "followups", "permalink"],
             "additionalProperties": False,
             "properties": {
                 "status": {
@@ -105,6 +121,26 @@ def schemas(passage_ids: list[str]) -> dict:
                     "type": "object", "required": ["message"], "additionalProperties": False,
                     "properties": {"message": text},
                 },
+                "permalink": {
+                    "type": "string", "pattern": "^/ask\\?",
+                    "description": "A link (path and query) to the chat page showing this answer again. It "
+                                   "keeps the earlier questions this reply depends on and no others; use it "
+                                   "as given.",
+                },
+                "understood_as": {
+                    "type": "string",
+                    "description": "Only when a follow-up was read in the light of the earlier turns: what it "
+                                   "was taken to mean, e.g. \"About hearing loss: can that be fixed?\". Show it, "
+                                   "so a person can tell when the explainer misunderstood.",
+                },
+                "parts": {
+                    "type": "array", "minItems": 1, "maxItems": MAX_PARTS, "items": ref("Part"),
+                    "description": "Only for a long message: the questions found in it (at most "
+                                   f"{MAX_PARTS}), each with its own answer. `citations` still lists every "
+                                   "cited passage, the main question's best first.",
+                },
+                "parts_note": {"type": "string",
+                               "description": "Says which questions were answered when the message asks more."},
             },
             # `urgent` is there exactly when the status is urgent.
             "if": {"properties": {"status": {"const": "urgent"}}},
@@ -118,7 +154,9 @@ def schemas(passage_ids: list[str]) -> dict:
             "properties": {
                 "question": {
                     "type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": HAS_TEXT,
-                    "description": "The question in plain words. Runs of spaces count as one.",
+                    "description": "The question in plain words. Runs of spaces count as one. A long "
+                                   "message (a story with one to three questions) is fine: each question "
+                                   "gets its own part of the reply.",
                 },
                 "history": {
                     "type": ["array", "null"], "maxItems": MAX_HISTORY,

@@ -15,12 +15,12 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from ssexplain.reply.answer import DISCLAIMER
 from ssexplain.content.loader import TOPICS, Content, GlossaryTerm, Passage
-from ssexplain.reply.conversation import CONTEXT_TURNS, MAX_HISTORY, leans_on_history
+from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.engine import Engine
 from ssexplain.errors import BadQuestion
 from ssexplain.content.glossary_terms import TermMarker, slug, written_forms
 from ssexplain.reply.validation import MAX_QUESTION_CHARS, clean_question, tidy_history
-from ssexplain.web.api import holder
+from ssexplain.web.api import holder, reply_json
 from ssexplain.web.limits import ask_within_budget
 
 bp = Blueprint("pages", __name__)
@@ -78,12 +78,6 @@ def glossary_marked(text: str) -> Markup:
 # ---------------------------------------------------------------- the chat
 
 
-def permalink(question: str, earlier: list[str]) -> str:
-    """A link that answers this question again; a follow-up keeps the questions it leans on."""
-    context = earlier[-CONTEXT_TURNS:] if earlier and leans_on_history(question) else []
-    return url_for("pages.ask", q=question, h=context)
-
-
 def thread(engine: Engine, questions: list[str]) -> list[Turn]:
     """The newest question answered (within the request's time budget), each with the ones
     before it, as the API did. Earlier questions are never answered again: their replies
@@ -97,10 +91,10 @@ def thread(engine: Engine, questions: list[str]) -> list[Turn]:
             if remembered is None:
                 turns.append(Turn(question, None, asked, url_for("pages.ask", q=question, h=earlier)))
                 continue
-            reply = remembered.to_dict()
+            reply = reply_json(question, remembered)
         else:
-            reply = ask_within_budget(engine, question, earlier).to_dict()
-        turns.append(Turn(question, reply, asked, permalink(question, earlier)))
+            reply = reply_json(question, ask_within_budget(engine, question, earlier))
+        turns.append(Turn(question, reply, asked, reply["permalink"]))
     return turns
 
 
@@ -108,7 +102,7 @@ def chat_page(*, turns: list[Turn], typed: str = "", error: str = "", status: in
     history = [t.question for t in turns][-MAX_HISTORY:]
     body = render_template(
         "chat.html", turns=turns, history=history, typed=typed, error=error, examples=EXAMPLE_QUESTIONS,
-        max_chars=MAX_QUESTION_CHARS,
+        max_chars=MAX_QUESTION_CHARS, max_history=MAX_HISTORY,
     )
     return body, status
 
