@@ -99,3 +99,36 @@ def test_condition_name_is_neutralised_for_embedding():
     assert without_condition_name("Is superficial siderosis hereditary? SS runs in families?") == (
         "Is this condition hereditary? this condition runs in families?"
     )
+
+
+def test_the_full_name_of_the_condition_is_one_unit():
+    """The words "of the central nervous system" belong to the name, they are not a topic."""
+    assert without_condition_name("What is superficial siderosis of the central nervous system?") == "What is this condition?"
+    assert without_condition_name("superficial siderosis of the CNS and my hearing") == "this condition and my hearing"
+
+
+# The real content and index: what a patient asks, and a passage that must be among the
+# first three citations (any one of those listed answers the question).
+REAL_QUESTIONS = [
+    ("what is superficial siderosis of the central nervous system?", {"name-means-iron", "dm-slow-leak-iron-deposits"}),
+    ("is superficial siderosis progressive?", {"outlook-stable-or-slow-decline", "iss-disabling-slow-bleed-disorder"}),
+    ("how do you fix a dural tear?", {"repair-the-leak-goal", "surgery-clears-blood-from-fluid"}),
+    ("what are those dye in the spine scans for?", {"myelography-best-for-pockets-and-tears", "usual-tests-to-find-bleed"}),
+    ("do the iron tablets work?", {"deferiprone-used-for-years", "deferiprone-evidence-weak-who-gets-it", "key-point-repair-and-chelation"}),
+    ("can a cochlear implant help someone with SS?", {"cochlear-implant-variable"}),
+    ("is it passed down in families?", {"dm-acquired-not-genetic", "box-2-genetic-risk"}),
+]
+
+
+@pytest.mark.parametrize(("question", "wanted"), REAL_QUESTIONS)
+def test_real_questions_find_their_passage_in_the_top_three(engine, question, wanted):
+    reply = engine.ask(question)
+    cited = [c.id for c in reply.citations[:3]]
+    assert reply.status == "answered", (question, reply.status)
+    assert wanted & set(cited), (question, cited)
+
+
+def test_the_basic_question_is_not_answered_with_the_nervous_system_passages(engine):
+    reply = engine.ask("what is superficial siderosis of the central nervous system?")
+    assert not reply.citations[0].id.startswith("cortical"), reply.citations[0].id
+    assert reply.citations[0].id != "nerves-in-arms-legs-not-affected"

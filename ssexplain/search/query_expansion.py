@@ -24,8 +24,14 @@ MEND_CUTOFF = 84
 MAX_MENDED_WORDS = 12
 # Every passage is about this one condition, so its name says nothing about which passage
 # fits a question; left in, it dominates the embedding and pulls every "… of superficial
-# siderosis?" question towards whichever passage names the condition most.
-CONDITION_NAME = re.compile(r"\b(?:superficial\s+)?sidero?sis\b|\bSS\b|\bsuperficial sid\w*", re.IGNORECASE)
+# siderosis?" question towards whichever passage names the condition most. The full name
+# is one unit: "superficial siderosis of the central nervous system" is "this condition",
+# not "this condition of the central nervous system" (which the nervous-system passages won).
+CONDITION_NAME = re.compile(
+    r"\b(?:superficial\s+)?sidero?sis\b(?:\s+of\s+the\s+(?:central\s+nervous\s+system|cns|nervous\s+system"
+    r"|brain(?:\s+and\s+(?:the\s+)?spinal\s+cord)?))?|\bSS\b|\bsuperficial sid\w*",
+    re.IGNORECASE,
+)
 
 
 def without_condition_name(text: str) -> str:
