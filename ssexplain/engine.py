@@ -152,7 +152,8 @@ class Engine:
             return alone, self._search(alone)
         context_hits = self._search(context)
         best = top_similarity(context_hits)
-        if conversation.subject_of(text, self.terms) is None and best >= self.min_similarity:
+        weak = context.subject is not None and context.subject.from_topic
+        if not weak and conversation.subject_of(text, self.terms) is None and best >= self.min_similarity:
             return context, context_hits
         alone_hits = self._search(alone)
         if best > top_similarity(alone_hits):

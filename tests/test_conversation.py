@@ -27,6 +27,9 @@ from ssexplain.reply.conversation import (
     ("is it true that siderosis runs in families?", False),
     ("Is this condition passed on in families?", False),  # "this condition" is the condition
     ("what tests show iron on the brain in a scan of the spine?", False),
+    ("reversible?", True),  # a fragment means nothing alone
+    ("how quickly", True),
+    ("is siderosis inherited", False),  # short, but it names what it asks about
 ])
 def test_which_questions_lean_on_what_came_before(question, leans):
     assert leans_on_history(question) is leans
@@ -62,6 +65,13 @@ def test_an_earlier_reply_is_about_its_question_then_its_reading_then_its_passag
     topical = about_reply("how do they find the bleed?", understood=None,
                           cited_topics=[("diagnosis", "treatment"), ("diagnosis",)], finder=FINDER)
     assert topical.subject.label == "tests and scans" and topical.topics[0] == "diagnosis"
+    assert topical.subject.from_topic  # a weak guess: it must beat the question read alone
+    # "Is it the SS?" after a bladder story is about what its passages were about.
+    named = about_reply("she keeps rushing to the toilet, is it the SS?", understood=None,
+                        cited_topics=[("bladder-and-bowel",)], finder=FINDER)
+    assert named.subject.label == "bladder and bowel"
+    general = about_reply("is it progressive", understood=None, cited_topics=[("what-is",)], finder=FINDER)
+    assert general.subject.label == "superficial siderosis"
     assert about_reply("help", understood=None, cited_topics=[], finder=FINDER) is None  # nothing cited
 
 

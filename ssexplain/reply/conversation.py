@@ -63,6 +63,7 @@ THIS_CONDITION = re.compile(r"\b(this|the|my|his|her|their)\s+(condition|disease
 NAMES_CONDITION = re.compile(r"\bsuperficial\s+sid\w*|\bsidero?sis\b|\bi?SS\b", re.IGNORECASE)
 CONDITION_TERMS = frozenset({"superficial siderosis", "siderosis", "infratentorial superficial siderosis"})
 CONDITION_LABEL = "superficial siderosis"
+GENERAL_TOPICS = frozenset({"what-is", "types"})  # about the condition as a whole
 
 
 def _pointer(question: str) -> re.Match[str] | None:
@@ -75,8 +76,9 @@ def _pointer(question: str) -> re.Match[str] | None:
 
 
 def is_fragment(question: str) -> bool:
-    """"fixable?", "how quickly?", "Contraindications?": too short to be a question alone."""
-    return len(WORD.findall(question)) <= FRAGMENT_WORDS
+    """"fixable?", "how quickly?", "Contraindications?": too short to be a question alone
+    ("is siderosis inherited" names what it asks about, so it is not)."""
+    return len(WORD.findall(question)) <= FRAGMENT_WORDS and not NAMES_CONDITION.search(question)
 
 
 def leans_on_history(question: str) -> bool:
@@ -101,6 +103,7 @@ class Subject:
 
     label: str  # shown: "hearing loss", "a blood patch"
     search: str  # searched: "sensorineural hearing loss"
+    from_topic: bool = False  # only the topic of the passages cited ("tests and scans"): a weak guess
 
 
 class TermFinder:
@@ -174,9 +177,13 @@ def about_reply(question: str, *, understood: Subject | None, cited_topics: list
         if own.label != CONDITION_LABEL and understood.label != CONDITION_LABEL:
             own = Subject(f"{own.label} and {understood.label}", f"{own.search} {understood.search}")
     topics = _main_topics(cited_topics)
-    if own is None and understood is None and topics:
+    general = not topics or topics[0] in GENERAL_TOPICS
+    if understood is None and topics and not general and (own is None or own.label == CONDITION_LABEL):
+        # "Is it the SS?" after a bladder story: the passages it was answered with say what it was about.
         title = TOPICS[topics[0]]
-        own = Subject(title[0].lower() + title[1:], title)
+        own = Subject(title[0].lower() + title[1:], title, from_topic=True)
+    if own is None and understood is None:
+        own = Subject(CONDITION_LABEL, CONDITION_LABEL, from_topic=True)
     return About(subject=own or understood, topics=topics)
 
 
