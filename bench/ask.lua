@@ -1,20 +1,46 @@
--- wrk script: POST /api/ask, cycling through the questions in the file given after `--`
--- (one JSON body a line), and print a JSON summary wrk's own report lacks.
-local bodies = {}
-local next_body = 1
+-- wrk script: POST /api/ask, every request a question the server has not seen before, and
+-- print a JSON summary wrk's own report lacks.
+-- The file given after `--` holds one question a line, already escaped for a JSON string.
+-- Each wrk thread walks the list from its own starting place; a thread's first pass sends
+-- the questions as written only on thread 1, every other pass (and thread) adds a number of
+-- its own, "(3.2)", so no text repeats and neither the answer cache nor the engine's memo
+-- of recent vectors can skip the work. A second argument "repeat" sends the questions as
+-- written, over and over (the cache-on run).
+local questions = {}
+local position = 1
+local thread_number = 0
+local pass = 0
+local counter = 0
+local fresh = true
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)  -- a global in that thread's own Lua state
+end
 
 function init(args)
   for line in io.lines(args[1]) do
-    bodies[#bodies + 1] = line
+    questions[#questions + 1] = line
   end
-  -- each wrk thread starts at a different place in the list
-  next_body = (math.random(#bodies) - 1) % #bodies + 1
+  thread_number = id or 1
+  fresh = args[2] ~= "repeat"
+  position = ((thread_number - 1) * 7919) % #questions + 1
 end
 
 function request()
-  local body = bodies[next_body]
-  next_body = next_body % #bodies + 1
-  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"}, body)
+  local text = questions[position]
+  if fresh and (thread_number ~= 1 or pass > 0) then
+    text = text .. " (" .. thread_number .. "." .. pass .. ")"
+  end
+  position = position + 1
+  if position > #questions then
+    position = 1
+  end
+  if position == ((thread_number - 1) * 7919) % #questions + 1 then
+    pass = pass + 1
+  end
+  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"},
+                    '{"question": "' .. text .. '"}')
 end
 
 function done(summary, latency, requests)

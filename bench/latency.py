@@ -1,8 +1,12 @@
 """Latency figures: the encode + FAISS floor, the answer cache, and POST /api/ask over HTTP.
 
 The floor is what no answer can beat: embedding the question and searching the index,
-nothing else. The API figure is the whole path a client sees: HTTP, JSON, validation,
-triage, query expansion, keyword search, fusion and the reply. All use the same questions.
+nothing else. The sentence-transformers floor (torch, what every worker ran before issue 12)
+is the yardstick; the ONNX floor is the same with the serving encoder. The API figure is the
+whole path a client sees: HTTP, JSON, validation, triage, query expansion, keyword search,
+fusion and the reply. All use the same questions, each one new to the engine: the engine
+keeps its last few vectors (search/encode_memo.py), so a repeated question would not be
+embedded again and would flatter every figure but the floors.
 """
 from __future__ import annotations
 
@@ -33,30 +37,49 @@ def percentiles(seconds: list[float]) -> Percentiles:
                        mean_ms=round(statistics.fmean(ms), 3), samples=len(ms))
 
 
-def compare(engine: Engine, base_url: str, questions: list[str], *, rounds: int = 3) -> dict[str, Percentiles]:
-    """The floor, engine.ask in process and POST /api/ask, taken in turn for every question.
+def raw_encoder(encoder):
+    """The model itself, without the engine's memo of recent vectors."""
+    return getattr(encoder, "wrapped", encoder)
 
-    Taking the three samples side by side, in a rotating order, keeps a busy moment on the
-    machine from landing on one of them only. The engine's cache must be off.
+
+def side_by_side(steps: list[tuple[str, Callable[[str], object]]], questions: list[str]) -> dict[str, Percentiles]:
+    """One sample of every step for each question, the order rotating from question to question.
+
+    A busy moment on the machine then lands on all the steps alike instead of on one of them.
+    """
+    for name, run in steps:
+        run("How is superficial siderosis diagnosed?")  # warm each path once (not a benchmark question)
+    samples: dict[str, list[float]] = {name: [] for name, _ in steps}
+    for number, question in enumerate(questions):
+        turn = number % len(steps)
+        for name, run in steps[turn:] + steps[:turn]:
+            started = time.perf_counter()
+            run(question)
+            samples[name].append(time.perf_counter() - started)
+    return {name: percentiles(values) for name, values in samples.items()}
+
+
+def encoders(named: dict[str, object], questions: list[str]) -> dict[str, Percentiles]:
+    """encode([question]) alone for each encoder, one question per call, side by side."""
+    return side_by_side([(name, lambda q, e=encoder: e.encode([q])) for name, encoder in named.items()], questions)
+
+
+def compare(engine: Engine, base_url: str, questions: list[str], *, torch_encoder) -> dict[str, Percentiles]:
+    """Both floors, engine.ask in process and POST /api/ask, taken in turn for every question.
+
+    `torch_encoder` is sentence-transformers on the index's own model folder: its floor is the
+    yardstick of issue 12. The engine's cache must be off, and every question new to it.
     """
     index = engine.retriever._index  # the floor needs the raw index, nothing around it
     depth = min(CANDIDATES * 4, len(index.vectors))
+    onnx = raw_encoder(engine.encoder)
     post = api_client(base_url)
-    steps: list[tuple[str, Callable[[str], object]]] = [
-        ("floor", lambda q: index.faiss_index.search(engine.encoder.encode([q]), depth)),
+    return side_by_side([
+        ("floor", lambda q: index.faiss_index.search(torch_encoder.encode([q]), depth)),
+        ("floor_onnx", lambda q: index.faiss_index.search(onnx.encode([q]), depth)),
         ("in_process", lambda q: engine.ask(q)),
         ("api", post),
-    ]
-    for name, run in steps:
-        run(questions[0])  # warm each path once
-    samples: dict[str, list[float]] = {name: [] for name, _ in steps}
-    for round_number in range(rounds):
-        for question in questions:
-            for name, run in steps[round_number % 3:] + steps[:round_number % 3]:
-                started = time.perf_counter()
-                run(question)
-                samples[name].append(time.perf_counter() - started)
-    return {name: percentiles(values) for name, values in samples.items()}
+    ], questions)
 
 
 def cache_hits(engine: Engine, questions: list[str], *, rounds: int = 3) -> Percentiles:
@@ -78,9 +101,17 @@ def api_client(base_url: str) -> Callable[[str], None]:
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
 
     def ask(question: str) -> None:
-        connection.request("POST", "/api/ask", body=json.dumps({"question": question}),
-                           headers={"Content-Type": "application/json"})
-        response = connection.getresponse()
+        body = json.dumps({"question": question})
+        headers = {"Content-Type": "application/json"}
+        try:
+            connection.request("POST", "/api/ask", body=body, headers=headers)
+            response = connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # gunicorn closes a connection idle for longer than its keepalive (5 s), which a
+            # busy machine can stretch a gap between two samples to: connect again, once.
+            connection.close()
+            connection.request("POST", "/api/ask", body=body, headers=headers)
+            response = connection.getresponse()
         response.read()
         if response.status != 200:
             raise RuntimeError(f"/api/ask answered {response.status}")

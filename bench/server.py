@@ -41,6 +41,7 @@ class Server:
     env: dict[str, str]
     log_path: Path
     workers: int = 2
+    threads: int | None = None  # None: gunicorn.conf.py's default
     process: subprocess.Popen | None = None
     cold_start: ColdStart | None = None
     launched: float = field(default=0.0)
@@ -52,6 +53,8 @@ class Server:
     def start(self) -> "Server":
         env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
                "SSEXPLAIN_WORKERS": str(self.workers), **self.env}
+        if self.threads is not None:
+            env["SSEXPLAIN_THREADS"] = str(self.threads)
         self.launched = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -96,6 +99,12 @@ class Server:
 class Memory:
     rss_mib: float  # resident, counting shared library pages in full
     pss_mib: float  # proportional: shared pages split between the processes that map them
+
+
+def maps_of(pid: int) -> dict[str, bool]:
+    """Which runtimes the process has mapped, from /proc/<pid>/maps."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return {"libtorch": "libtorch" in maps, "onnxruntime": "onnxruntime" in maps}
 
 
 def memory_of(pid: int) -> Memory:
