@@ -19,7 +19,8 @@ from ssexplain.search.index_store import check_manifest, expected_model_id, load
 from ssexplain.search.keyword_search import KeywordIndex
 from ssexplain.search.query_expansion import QueryExpander
 from ssexplain.search.retrieval import Retriever, top_similarity
-from ssexplain.reply.triage import Triage, triage
+from ssexplain.reply.triage import Triage, Triager, load_triager
+from ssexplain.search.encode_memo import MemoEncoder
 from ssexplain.errors import BadQuestion
 from ssexplain.reply.validation import clean_history, clean_question
 
@@ -39,6 +40,7 @@ class Engine:
     content: Content
     retriever: Retriever
     encoder: Encoder
+    triager: Triager  # urgent triage and honest declines (docs/SAFETY.md)
     min_similarity: float = MIN_SIMILARITY
     cache: AnswerCache = field(default_factory=AnswerCache.from_settings, repr=False, compare=False)
     starters: tuple[str, ...] = field(init=False, default=())
@@ -61,6 +63,7 @@ class Engine:
         index = load_index(
             content, settings.content_dir, settings.index_dir, expected_model_id=base_model, encoder_id=encoder.id
         )
+        encoder = MemoEncoder(encoder)  # triage embeds the question first; the search reuses it
         keywords = KeywordIndex(content.passages)
         retriever = Retriever(
             passages=content.passages,
@@ -69,7 +72,11 @@ class Engine:
             expander=QueryExpander(content.glossary, keywords.vocabulary, english=encoder.known_words()),
             keywords=keywords,
         )
-        return cls(content=content, retriever=retriever, encoder=encoder)
+        triager = load_triager(
+            settings.content_dir, settings.index_dir, content=content, index=index, encode=encoder.encode,
+            prepare=lambda q: retriever.prepare(q).dense_text, known_words=encoder.known_words(),
+        )
+        return cls(content=content, retriever=retriever, encoder=encoder, triager=triager)
 
     def warm_up(self) -> None:
         """One real encode and search, so the first person to ask does not wait for it."""
@@ -99,16 +106,16 @@ class Engine:
         return self.cache.peek((text, tuple(earlier), self.min_similarity))
 
     def _compose(self, text: str, earlier: list[str]) -> answer.Reply:
-        decision = triage(text)  # the whole message: an urgent story is urgent
-        if decision.triage is Triage.URGENT:
-            return answer.urgent(decision.rule)
+        decision = self.triager.decide(text)  # the whole message: an urgent story is urgent
+        if decision.urgent is not None:
+            return answer.urgent(decision.urgent)
         found = find_questions(text)
         if not found.split:
             return self._answer(text, earlier, decision)
-        decisions = [triage(asked.question) for asked in found.questions]
-        urgent = next((d for d in decisions if d.triage is Triage.URGENT), None)
+        decisions = [self.triager.decide(asked.question) for asked in found.questions]
+        urgent = next((d for d in decisions if d.urgent is not None), None)
         if urgent is not None:  # urgent wins over everything, whichever question says it
-            return answer.urgent(urgent.rule)
+            return answer.urgent(urgent.urgent)
         parts = [
             answer.Part(asked.question, self._answer(asked.question, earlier, d, story=asked.before))
             for asked, d in zip(found.questions, decisions)
@@ -121,15 +128,21 @@ class Engine:
 
     def _answer(self, text: str, earlier: list[str], decision, *, story: tuple[str, ...] = ()) -> answer.Reply:
         """One question's reply, read alone or in the light of what came before it."""
-        if decision.triage is Triage.NO_ANSWER:
-            return answer.no_answer(self.starters)
+        if decision.triage is Triage.NO_ANSWER and decision.scope.theme.reply:
+            return answer.declined(decision.scope, self.starters)  # requests, chit-chat, test input
         reading, hits = self._read(text, earlier, story)
+        if decision.triage is Triage.NO_ANSWER:
+            related = answer.related_reading(hits, self.content, threshold=self.min_similarity)
+            return answer.declined(decision.scope, self.starters, related=related)
         if decision.triage is Triage.ASK_DOCTOR:
             reply = answer.ask_doctor(hits, self.content, threshold=self.min_similarity)
         elif (best := top_similarity(hits)) < self.min_similarity:
-            return answer.no_answer(self.starters, top_score=best)
+            reply = answer.no_answer(self.starters, top_score=best)
+            return answer.warned(reply, decision.warning) if decision.warning else reply
         else:
             reply = answer.answered(hits, self.content, threshold=self.min_similarity, asked=[*earlier, text])
+        if decision.warning:
+            reply = answer.warned(reply, decision.warning)
         return replace(
             reply, understood_as=reading.understood_as(text), subject=reading.subject or self._own_subject(text),
             leaned_on=reading.leaned_on,

@@ -114,6 +114,27 @@
     ]);
   }
 
+  function relatedSection(related, headingId, level, sourcesUrl) {
+    // As the related-reading section of _answer_card.html: passages near a question the
+    // sources do not answer, never shown as its answer. null when there are none.
+    if (!related || !related.length) {
+      return null;
+    }
+    return el("section", { class: "card-related", "aria-labelledby": headingId }, [
+      el("h" + Math.min(level, 6), { id: headingId }, ["Related reading (not an answer to your question)"]),
+      el("ul", { class: "related" }, related.map(function (c) {
+        return el("li", {}, [
+          c.plain + " ",
+          el("span", { class: "related-source" }, [
+            "(From ",
+            el("a", { href: sourcesUrl + "#" + c.source.id }, [el("cite", {}, [c.source.title])]),
+            ", section \u201c" + c.section + "\u201d)",
+          ]),
+        ]);
+      })),
+    ]);
+  }
+
   function partSection(part, partId, level, options) {
     // One question of a long message with its own answer and quotes, as in _answer_card.html.
     var section = el("section", {
@@ -196,7 +217,9 @@
     if (status === "urgent") {
       card.appendChild(
         el("div", { class: "urgent-box", role: "alert" }, [
-          el("p", { class: "card-label" }, ["Get help now"]),
+          el("p", { class: "card-label" }, [
+            reply.urgent && reply.urgent.tier === "urgent-today" ? "See a doctor today" : "Get help now",
+          ]),
           el("p", { class: "urgent-message" }, [reply.urgent ? reply.urgent.message : reply.answer]),
         ])
       );
@@ -223,6 +246,10 @@
       if (sources) {
         card.appendChild(sources);
       }
+    }
+    var related = relatedSection(reply.related, id + "-rel", level + 1, sourcesUrl);
+    if (related) {
+      card.appendChild(related);
     }
     if (options.followups) {
       var thread = earlier.concat([question]).slice(-MAX_HISTORY);

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 
 from ssexplain.content.loader import Content, Source
 from ssexplain.reply.conversation import Subject
+from ssexplain.reply.scope import ScopeDecision
+from ssexplain.reply.triage import UrgentNotice
 from ssexplain.search.retrieval import Hit
 
 DISCLAIMER = (
@@ -18,24 +20,6 @@ DISCLAIMER = (
     "you or tell you what to do. Always talk to your own doctor about your health. In an "
     "emergency, call your local emergency number."
 )
-URGENT_MESSAGE = (
-    "This could be an emergency. Call your local emergency number now (for example 999 in the "
-    "UK, 911 in the US or 112 in Europe), or go to the nearest emergency department. Do not wait "
-    "for an answer online."
-)
-URGENT_MESSAGES = {
-    "thoughts of suicide or self-harm": (
-        "You matter, and you do not have to face this alone. If you might act on these thoughts, "
-        "call your local emergency number now (for example 999 in the UK, 911 in the US or 112 in "
-        "Europe). You can also call a crisis line, such as Samaritans on 116 123 in the UK or 988 "
-        "in the US, at any time, day or night."
-    ),
-    "fever or sore throat on deferiprone": (
-        "Fever, chills or a sore throat while you take deferiprone need a doctor today. Contact "
-        "your doctor or urgent care now, or call your local emergency number if you feel very "
-        "unwell. Do not wait for an answer online."
-    ),
-}
 ASK_DOCTOR_TEXT = (
     "This is a decision about your own treatment, so it needs your own doctor or pharmacist. "
     "They know your health and your medicines. The general information below may help you "
@@ -50,6 +34,13 @@ NO_ANSWER_TEXT = (
     "about superficial siderosis from three medical papers. Please ask your own doctor, or try "
     "one of the questions below."
 )
+NOT_COVERED_TEXT = (
+    "The sources behind this explainer don't say anything about {about}. They only cover "
+    "superficial siderosis, from three medical papers. Please ask your own doctor, or try one "
+    "of the questions below."
+)
+RELATED_NOTE = "Nearby passages are listed below as related reading. They do not answer this question."
+WARNING_LEAD = "If this is happening now:"
 ANSWER_LEAD = "Here is what the medical sources say."
 
 MAX_CITATIONS = 3
@@ -83,7 +74,9 @@ class Reply:
     answer: str
     citations: tuple[Citation, ...] = ()
     followups: tuple[str, ...] = ()
-    urgent_message: str = ""
+    urgent: UrgentNotice | None = None  # set exactly when the status is "urgent"
+    # Passages near a question the sources do not answer: reading, never evidence.
+    related: tuple[Citation, ...] = ()
     disclaimer: str = DISCLAIMER
     top_score: float = 0.0  # for logs and calibration, never shown
     # Conversation state (conversation.py): what the question was taken to mean when it
@@ -96,7 +89,6 @@ class Reply:
     parts: tuple["Part", ...] = ()
     unanswered: int = 0  # questions found beyond the ones answered
 
-
     def to_dict(self) -> dict:
         body = {
             "status": self.status,
@@ -105,8 +97,9 @@ class Reply:
             "disclaimer": self.disclaimer,
             "followups": list(self.followups),
         }
-        if self.status == "urgent":
-            body["urgent"] = {"message": self.urgent_message}
+        if self.urgent is not None:
+            body["urgent"] = self.urgent.to_dict()
+        body["related"] = [c.to_dict() for c in self.related]
         if self.understood_as:
             body["understood_as"] = self.understood_as
         if self.parts:
@@ -117,13 +110,16 @@ class Reply:
 
     def to_text(self) -> str:
         lines = []
-        if self.urgent_message:
-            lines += [f"URGENT: {self.urgent_message}", ""]
+        if self.urgent is not None:
+            lines += [f"URGENT ({self.urgent.tier}, {self.urgent.category}): {self.urgent.message}", ""]
         if self.understood_as:
             lines += [f"({self.understood_as})", ""]
         lines.append(self.answer)
         for n, c in enumerate(self.citations, start=1):
             lines += ["", f"[{n}] “{c.quote}”", f"    — {c.source.title}, {c.section}"]
+        if self.related:
+            lines += ["", "Related reading (not an answer to this question):"]
+            lines += [f"  - {c.plain} ({c.source.title}, {c.section})" for c in self.related]
         if self.followups:
             lines += ["", "You could also ask:"] + [f"  - {q}" for q in self.followups]
         lines += ["", self.disclaimer]
@@ -259,9 +255,29 @@ def no_answer(starters: tuple[str, ...], *, top_score: float = 0.0) -> Reply:
     return Reply(status="no_answer", answer=NO_ANSWER_TEXT, followups=starters, top_score=top_score)
 
 
-def urgent(rule: str) -> Reply:
-    message = URGENT_MESSAGES.get(rule, URGENT_MESSAGE)
-    return Reply(status="urgent", answer=message, urgent_message=message)
+def urgent(notice: UrgentNotice) -> Reply:
+    """The category's own message (content/triage.yaml) and nothing else: no search, no citations."""
+    return Reply(status="urgent", answer=notice.message, urgent=notice)
+
+
+def declined(scope: ScopeDecision, starters: tuple[str, ...], *, related: tuple[Citation, ...] = ()) -> Reply:
+    """A decline that says what is missing; chat themes get their own short, kind reply."""
+    if scope.theme.reply:
+        return Reply(status="no_answer", answer=scope.theme.reply, followups=starters)
+    text = NOT_COVERED_TEXT.format(about=scope.about)
+    if related:
+        text = f"{text} {RELATED_NOTE}"
+    return Reply(status="no_answer", answer=text, followups=starters, related=related)
+
+
+def related_reading(hits: list[Hit], content: Content, *, threshold: float) -> tuple[Citation, ...]:
+    """The passages nearest a declined question, when they are near enough to be of use."""
+    return tuple(cite(h, content) for h in citable(hits, threshold=threshold))
+
+
+def warned(reply: Reply, warning: str) -> Reply:
+    """A "what should I do if..." question: the warning signs first, as information."""
+    return replace(reply, answer=f"{WARNING_LEAD} {warning} {reply.answer}")
 
 
 def starter_questions(content: Content, topics: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,15 +1,32 @@
-"""Decide, before any search, whether a message is an emergency, a personal treatment
-decision for the person's own doctor, or something this explainer must not try to answer.
+"""Decide, before any search, whether a message describes an emergency happening now, is a
+personal decision for the person's own doctor, or is something the sources do not cover.
 
-Every rule is a row in a table below so a clinician can read and extend it. Urgent rules
-win over everything. A past event told as background ("years ago I had a thunderclap
-headache") is a question, not an emergency, unless the message also says it is happening now.
+Urgent triage reads the whole message: every sentence, pairs of sentences, and short runs
+of words inside long sentences, so an emergency told in passing at the end of a long story
+is still seen. A piece is urgent when a category's word pattern matches it, or when its
+embedding is nearer to one of the category's example messages than the calibrated
+threshold and nearer to that example than to every non-urgent counter-example (past
+events, general questions, "what should I do if...", the passages' own questions) by a
+margin. Past events, general questions and what-if questions are never urgent on their own.
+
+The categories, their messages, patterns and examples live in content/triage.yaml; the
+decline themes in content/scope.yaml (see scope.py). docs/SAFETY.md gives the figures.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from ssexplain.content.loader import Content
+from ssexplain.content.triage_rules import Category, TriageRules, load_scope, load_triage
+from ssexplain.reply.scope import ScopeChecker, ScopeDecision, covered_words
+from ssexplain.search.example_index import ExampleVectors, load_example_vectors, question_vectors
+from ssexplain.search.index_store import LoadedIndex
 
 
 class Triage(str, Enum):
@@ -20,157 +37,331 @@ class Triage(str, Enum):
 
 
 @dataclass(frozen=True)
-class Rule:
-    name: str
-    pattern: re.Pattern[str]
-    also: re.Pattern[str] | None = None  # a second pattern that must match as well
-    past_can_excuse: bool = True  # a clearly past event is not an emergency
-    unless: re.Pattern[str] | None = None  # a pattern that, if present, cancels the rule
+class UrgentNotice:
+    """What the urgent reply says, and which category and tier it is."""
+
+    message: str
+    tier: str
+    category: str
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "tier": self.tier, "category": self.category}
 
 
 @dataclass(frozen=True)
 class Decision:
     triage: Triage
-    rule: str = ""
+    rule: str = ""  # the category or theme id (or a short reason), for tests and the eval
+    urgent: UrgentNotice | None = None
+    scope: ScopeDecision | None = None
+    # A "what should I do if..." question about an emergency: its warning signs, shown as
+    # information beside the answer, without the alarm.
+    warning: str = ""
+    via: str = ""  # "pattern" or "similarity"
+
+
+# ---------------------------------------------------------------- reading the message
+
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?=(?:but|anyway|oh and|and now|btw)\b)", re.IGNORECASE)
+CHUNK_WORDS = 12
+CHUNK_STEP = 6
+LONG_SENTENCE = 16  # words; longer sentences are also read in overlapping runs of words
+MAX_PIECES = 40
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("‘", "'").split())
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip(" ,") for s in SENTENCE_END.split(text) if s and s.strip(" ,")]
+
+
+def pieces(text: str) -> list[str]:
+    """The whole message first, then its sentences, sentence pairs and runs of words."""
+    text = normalise(text)
+    found = sentences(text)
+    out = [text]
+    out += found
+    out += [f"{a} {b}" for a, b in zip(found, found[1:])]
+    for sentence in found:
+        words = sentence.split()
+        if len(words) > LONG_SENTENCE:
+            out += [" ".join(words[i:i + CHUNK_WORDS]) for i in range(0, len(words) - CHUNK_STEP, CHUNK_STEP)]
+    return list(dict.fromkeys(p for p in out if p))[:MAX_PIECES]
 
 
 def _p(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
-# Words that make a message about someone now, not a general question.
-PERSONAL = _p(
-    r"\b(i|i'm|im|i've|ive|i'd|me|my|mine|we|our|he|she|he's|she's|his|her|husband|wife|partner|"
-    r"dad|mum|mom|father|mother|son|daughter|brother|sister|friend|child|baby)\b"
-)
+# Happening now: these override a mention of the past in the same sentence.
 NOW = _p(
-    r"\b(now|right now|just|today|tonight|this (morning|afternoon|evening)|since (last night|yesterday|this)|"
-    r"an? (hour|minute)s? ago|\d+\s*(min|mins|minutes|hours?|hrs?)\b( ago)?|minutes ago|"
-    r"keep|keeps|isn't|is not|won't|can't|cannot|currently|at the moment|still)\b"
+    r"\b(right now|just now|rn|at the moment|currently|still|again|tonight|"
+    r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
+    r"keeps?|won'?t|isn'?t|is not|can'?t|cannot|cant|wont|isnt|"
+    r"(is|are|am|i'?m|he'?s|she'?s|they'?re|hes|shes|im) (\w+ )?\w+ing|"
+    r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b"
+    r"|\bnow\b(?<!better now)(?<!fine now)(?<!ok now)(?<!okay now)(?<!well now)(?<!good now)"
 )
+# Strong signs it is going on now: these alone override a past marker.
+STRONG_NOW = _p(
+    r"\b(right now|just now|rn|at the moment|currently|again|tonight|"
+    r"still (going|happening|there|bleeding|fitting|shaking|not|can'?t|won'?t|unconscious|out|confused|numb|weak)|"
+    r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
+    r"won'?t|wont|isn'?t|isnt|is not|can'?t|cant|cannot|keeps?|"
+    r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b|"
+    r"\bnow (he|she|i|my|his|her|it)('?s|'?m| is| are| am)? (\w+ing|not|can'?t|won'?t)\b"
+)
+# Recent, but not on its own proof of "now" against a story told in the past.
+RECENT = _p(r"\b(today|this (morning|afternoon|evening)|since (yesterday|last night|this|an hour|\d+)|overnight)\b")
 PAST = _p(
-    r"\b(years? ago|months? ago|in the past|back in|used to|once had|had an? .{0,40} (years|long) ago|"
-    r"history of|when i was|last year|decades? ago|could (that|this|it) (have|be)|years back)\b"
+    r"\b((\d+|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|couple of|a couple of) "
+    r"(years?|months?|weeks?|decades?) (ago|back)|"
+    r"(last|a) (year|month|week|weekend|winter|summer|spring|autumn|christmas|easter|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december)|back in|in (19|20)\d\d|in (january|february|march|april|"
+    r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d|eight|"
+    r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously|a while (back|ago)|"
+    r"long ago|years back|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
+    r"(it|that) was fine|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
+    r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
+    r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round)\b"
+)
+PAST_VERB = _p(
+    r"\b(had|was|were|went|got|did|fell|hit|took|came|felt|lost|woke|saw|said|told|gave|kept|sent|ran|rang|began|"
+    r"(?!(?:need|bleed|speed|feed|seed|breed|proceed|succeed|exceed|shed|bed|red)\b)\w{3,}ed)\b"
+)
+# The symptom is inside a hypothetical or a general question, not happening.
+WHAT_IF = _p(
+    r"\bwhat (should|do|would|can|must|will) (i|we|you|one|they|people) do (if|when|in case)\b|\bwhat if\b|\bin case\b|"
+    r"\bif (i|he|she|we|they|my \w+|someone|somebody|a person|you|it|this|that|ever)\b|\bwhen should (i|we|you)\b|"
+    r"\bhow (do|would|will|can|could) (i|we|you|people) (know|tell|recogni[sz]e|spot)\b|\bwarning signs?\b|"
+    r"\bwhat are the (signs|symptoms)\b|\b(watch|look) out for\b|\b(should i|do i) (go|call)\b.{0,40}\bif\b|"
+    r"\b(worr\w+|scared|afraid|frightened|fear|nervous)\b.{0,40}\b(might|could|will|would|going to|one day|ever|in (the )?future)\b|"
+    r"\bwhen to (call|worry|go|ring)\b"
+)
+# A question asking for information about a symptom, not telling of one.
+INFO = _p(
+    r"\b(what|wat|wot) (is|are|counts as|does .{0,40} mean|signs|symptoms)\b|\b(signs|symptoms) (of|vs|versus|that|mean)\b|"
+    r"\bhow (fast|quickly|soon)\b|\bvs\b|\bdifference between\b|\bshould make me\b|\bmean (i|we) should\b|"
+    r"\b(ring|call) for an ambulance\b|\b(allergy|side effects?|warning) signs\b"
+)
+# Figures of speech and jokes: "my head is exploding with all the info", "lol".
+FIGURATIVE = _p(
+    r"\b(lol|haha\w*|lmao|jk|joking|not literally|figuratively|metaphor\w*|so to speak)\b|"
+    r"\b(of|with) (all )?(the )?(info|information|paperwork|forms|letters|appointments|admin|news|questions|stuff)\b|"
+    r"\bnearly (had|gave me) a (stroke|heart attack)\b|\b(is|are) killing me\b|\bso tired\b"
+)
+TOLD_IN_PAST = _p(r"\b(took|taken|swallowed|drank|ate|cut|jumped|overdosed)\b")
+GENERAL_START = _p(r"^\W*(can|could|does|do|is|are|will|would|what|how|why|which|when|where|should|has|have|may|might)\b")
+PERSONAL = _p(
+    r"\b(i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|our|us|he|she|he's|she's|hes|shes|his|her|him|they're|their|them|"
+    r"husband|hubby|wife|partner|dad|mum|mom|father|mother|son|daughter|brother|sister|friend|child|baby|grandad|grandma|"
+    r"grandmother|grandfather|nan|gran|patient|toddler|kid)\b"
+)
+# "no fever", "without a stiff neck", "hasn't got a rash", "no thoughts of hurting myself":
+# masked before patterns are read. "no feeling", "no control" and the like are symptoms, so kept.
+NEGATED = _p(
+    r"\b(no|without|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
+    r"haven'?t had|hasn'?t had|never had|never (actually |really |ever )?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
+    r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
+    r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going)"
+    r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|any\s+)?(?!feeling|control)[\w-]+)*"
+    r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
 )
 
-URGENT_RULES: tuple[Rule, ...] = (
-    Rule("sudden severe headache", _p(
-        r"thunderclap|worst headache|worst .{0,12}headache|headache .{0,40}\bsudden|sudden(ly)? .{0,30}headache|"
-        r"head .{0,20}(exploded|explode)")),
-    Rule("stroke signs", _p(
-        r"face (is )?(drooping|droops|dropped|fallen)|drooping (face|mouth|on)|can'?t (lift|raise|move) (my |his |her )?"
-        r"(left |right )?(arm|leg)|(one|left|right) side of (my|his|her|the) (body|face) .{0,30}(numb|weak|dead|paralys)|"
-        r"(words|speech) .{0,25}(wrong|garbled|slurred|jumbled|muddled)|slurr(ed|ing) (my |his |her )?(words|speech)|"
-        r"suddenly can'?t (speak|talk)|weak(ness)? on (one|the left|the right) side")),
-    Rule("fever with stiff neck", _p(r"(fever|temperature|feverish).{0,80}stiff neck|stiff neck.{0,80}(fever|temperature)")),
-    Rule("collapse", _p(
-        r"\b(fainted|collapsed|passed out|blacked out|unconscious|unresponsive|not waking|won'?t wake|isn'?t waking|"
-        r"can'?t wake)")),
-    Rule("sudden loss of vision", _p(
-        r"(vision|sight|eye).{0,40}(suddenly|all of a sudden).{0,20}(went|gone|go|black|dark|lost|blind)|"
-        r"suddenly.{0,20}(can'?t see|lost (my |his |her )?(vision|sight)|went blind|blind)|"
-        r"(vision|sight) .{0,25}(went|gone|going) (black|dark)")),
-    Rule("seizure that will not stop", _p(
-        r"(seizure|fit|convuls\w*|fitting).{0,40}(won'?t stop|not stopping|isn'?t stopping|keeps? going|"
-        r"more than (5|five) minutes|still going|back to back)")),
-    Rule("thoughts of suicide or self-harm", _p(
-        r"suicid\w*|kill(ing)? (myself|himself|herself)|end(ing)? (my|it all|his|her) (life|all)|ending it all|"
-        r"self[- ]?harm|hurt(ing)? myself|don'?t want to (live|be alive|go on)|better off dead|"
-        r"no (point|reason) (in )?(living|going on)"), past_can_excuse=False),
-    Rule("fever or sore throat on deferiprone", _p(
-        r"(fever|temperature|chills|shivering|sore throat|throat is sore|infection|flu)"),
-        also=_p(r"deferiprone|ferriprox|chelat\w*")),
-    Rule("bladder control loss with numb legs", _p(
-        r"(lost|losing|can'?t control|no control (of|over)|wet myself|incontinen\w*).{0,40}(bladder|pee|urine|wee)|"
-        r"(bladder|pee|urine).{0,40}(lost|losing|can'?t control|control)"),
-        also=_p(r"(numb|weak|dead|no feeling).{0,30}(legs?|saddle|bottom|groin)|(legs?|saddle|groin).{0,20}(numb|weak)")),
-)
 
-# Personal medication or treatment decisions: only their own doctor can make these.
-ASK_DOCTOR_RULES: tuple[Rule, ...] = (
-    Rule("dose", _p(
-        r"how (many|much) (mg|milligrams?|tablets?|pills?)|\b(what|which|right|correct|my) (dose|dosage)\b|"
-        r"\bdose should|\bmg\b.{0,40}(take|should)|double (up|dose|my dose)|missed (a |my |the )?(dose|tablet|pill)|"
-        r"(take|taking) (extra|more|less|fewer)")),
-    Rule("stopping or starting a medicine", _p(
-        r"should i (stop|start|keep|carry on|quit|come off|switch)|can i (stop|quit|come off|switch)|"
-        r"(stop|quit|come off) (taking )?(my|the) (medicine|medication|tablets|pills|deferiprone|ferriprox|aspirin|"
-        r"warfarin|blood thinners?)")),
-    Rule("pregnancy", _p(r"\bpregnan\w*|breast ?feed\w*|trying for a baby|conceive|fertility")),
-    Rule("alcohol with a medicine", _p(r"\b(alcohol|drink|beer|wine)\b"), also=_p(
-        r"deferiprone|ferriprox|trientine|medicine|medication|tablets|pills|drug")),
-    Rule("choosing a treatment", _p(
-        r"which (treatment|option|operation|drug|medicine) should i|what (treatment|drug|medicine) should i|"
-        r"should (i|we|he|she) (have|get|choose|go for|try|take|accept|refuse|agree to|start|stop) (the |a |an |my )?"
-        r"(surgery|operation|treatment|deferiprone|ferriprox|drug|medicine|tablets|implant|cochlear|blood patch|patch|"
-        r"chelation|trientine|procedure)|is it safe for me to|"
-        r"(my|our) (own )?(decision|choice)")),
-)
-
-# Requests the explainer will not follow, and topics the sources never cover.
-NO_ANSWER_RULES: tuple[Rule, ...] = (
-    Rule("instructions", _p(
-        r"ignore (all |any |your |the |previous |prior |above )+(instructions|rules|prompts?)|system prompt|"
-        r"developer mode|jailbreak|you are now|pretend (to be|you are)|act as|disregard (your|the|all)|"
-        r"reveal your|your (instructions|rules|prompt)")),
-    Rule("chit-chat", _p(
-        r"\b(joke|jokes|riddle|poem|limerick|sing)\b|how('s| is| are) (your day|you|things)|^(hi|hello|hey)\b\W*(there)?\W*$|"
-        r"^(thanks|thank you|cheers)\b|who (are|made) you|are you (a bot|human|real)")),
-    Rule("other kinds of siderosis", _p(
-        r"pulmonary siderosis|welder'?s lung|lung siderosis|siderosis of the (lung|eye)|siderosis bulbi|"
-        r"ocular siderosis|transfusional (iron|siderosis)|iron overload")),
-    # Another condition asked about on its own: the sources explain only siderosis.
-    Rule("another condition", _p(
-        r"multiple sclerosis|\bparkinson|\balzheimer|motor neuron|\bALS\b|thalass\w*mia|ha?emochromatosis|"
-        r"\bdiabet\w*|\bcancer\b|\bcovid|\blupus\b|rheumatoid|\basthma\b|m[eé]ni[eè]re|\bmigraine"),
-        unless=_p(r"sidero?sis|\bi?SS\b|iron (on|in) (my|the|his|her) (brain|spine)")),
-    Rule("legal and money", _p(
-        r"\b(sue|suing|lawyer|solicitor|attorney|compensation|negligence|lawsuit|legal action|insurance|insurer|"
-        r"disability (benefits?|allowance|payments?|claim)|(apply|claim|claiming) for benefits|pension)\b")),
-    # A place name is capitalised, so only the first half ignores case.
-    Rule("finding a named doctor", re.compile(
-        r"(?i:\b(neurologist|doctor|specialist|surgeon|clinic|hospital)s?\b.{0,30}\b(in|near) )"
-        r"(?!The\b|My\b|A\b)[A-Z][a-z]+")),
-    Rule("diet and supplements", _p(
-        r"\bfoods?\b|\bdiet\b|what (should|can) i eat|\bsupplements?\b|\bvitamins?\b|\bherbal\b|home remed")),
-)
-
-NONSENSE = re.compile(r"[a-z]{2,}", re.IGNORECASE)
+def is_figurative(piece: str) -> bool:
+    return bool(FIGURATIVE.search(piece))
 
 
-def _matches(rule: Rule, text: str) -> bool:
+def masked(sentence: str) -> str:
+    return NEGATED.sub(" ", sentence)
+
+
+def is_general(piece: str) -> bool:
+    """A general question ("can siderosis cause seizures?"), about nobody in particular."""
+    return bool(GENERAL_START.search(piece)) and not PERSONAL.search(piece)
+
+
+def is_past(piece: str, message: str = "") -> bool:
+    """Told as over: a past marker here (or in the message, with a past-tense verb here),
+    and nothing here saying it is happening now."""
+    if STRONG_NOW.search(PAST.sub(" ", piece)):
+        return False
+    if PAST.search(piece):
+        return True
+    # A story told in the past carries its sentences with it, except an overdose or the like,
+    # which is always told in the past tense however recent it is.
     return (
-        bool(rule.pattern.search(text))
-        and (rule.also is None or bool(rule.also.search(text)))
-        and (rule.unless is None or not rule.unless.search(text))
+        bool(PAST.search(message)) and bool(PAST_VERB.search(piece))
+        and not RECENT.search(piece) and not TOLD_IN_PAST.search(piece)
     )
 
 
-def is_urgent(text: str) -> Decision | None:
-    # "Can deferiprone cause a sore throat?" is a question; "I'm on it and my throat is
-    # sore" or "…sore throat today" is about someone now.
-    if not PERSONAL.search(text) and not NOW.search(text):
-        return None
-    told_as_past = bool(PAST.search(text)) and not NOW.search(text)
-    for rule in URGENT_RULES:
-        if _matches(rule, text) and not (told_as_past and rule.past_can_excuse):
-            return Decision(Triage.URGENT, rule.name)
-    return None
+def not_now(piece: str, message: str) -> bool:
+    """Past, general, asking for information, or figurative: never urgent, whatever it mentions."""
+    if is_past(piece, message) or is_general(piece) or is_figurative(piece):
+        return True
+    return bool(INFO.search(piece)) and not STRONG_NOW.search(piece)
 
 
-def triage(question: str) -> Decision:
-    """The first matching decision: urgent, then no_answer requests, then ask_doctor."""
-    text = " ".join(question.replace("’", "'").split())
-    urgent = is_urgent(text)
-    if urgent:
-        return urgent
-    if not NONSENSE.search(text):
-        return Decision(Triage.NO_ANSWER, "no words")
-    for rule in NO_ANSWER_RULES:
-        if _matches(rule, text):
-            return Decision(Triage.NO_ANSWER, rule.name)
-    if PERSONAL.search(text):
-        for rule in ASK_DOCTOR_RULES:
-            if _matches(rule, text):
-                return Decision(Triage.ASK_DOCTOR, rule.name)
-    return Decision(Triage.NONE)
+def hypothetical_before(piece: str, position: int) -> bool:
+    """True when a what-if phrase comes before `position` in the piece."""
+    match = WHAT_IF.search(piece)
+    return bool(match) and match.start() <= position
+
+
+def _sentence_of(piece: str, found: list[str]) -> str:
+    """The sentence a run of words was cut from (the piece itself for whole sentences)."""
+    return next((s for s in found if piece in s and piece != s), piece)
+
+
+# ---------------------------------------------------------------- urgent triage
+
+@dataclass(frozen=True)
+class UrgentHit:
+    category: Category
+    via: str
+    score: float  # 1.0 for a pattern, else the similarity
+
+
+class UrgentTriage:
+    """Patterns and nearest-neighbour similarity over the pieces of a message."""
+
+    def __init__(self, rules: TriageRules, examples: ExampleVectors, negatives: np.ndarray) -> None:
+        self.rules = rules
+        urgent_rows = examples.rows("urgent")
+        self._urgent = examples.matrix[urgent_rows]
+        self._urgent_labels = np.array([examples.labels[r] for r in urgent_rows])
+        not_urgent = examples.matrix[examples.rows("not_urgent")]
+        self._negatives = np.ascontiguousarray(np.vstack([not_urgent, negatives]), dtype=np.float32)
+        self._categories = [c for c in rules.categories]
+        self._masks = [self._urgent_labels == c.id for c in self._categories]
+
+    # -- patterns
+
+    def pattern_hits(self, message: str, piece: str) -> tuple[list[UrgentHit], str]:
+        """The categories whose patterns match this piece now, and a what-if warning if any."""
+        if not_now(piece, message):
+            return [], ""
+        text = masked(piece)
+        hits: list[UrgentHit] = []
+        warning = ""
+        for category in self._categories:
+            if category.also is not None and not category.also.search(message):
+                continue
+            for pattern in category.patterns:
+                match = pattern.search(text)
+                if not match:
+                    continue
+                if hypothetical_before(text, match.start()):
+                    warning = warning or category.message
+                    continue
+                hits.append(UrgentHit(category, "pattern", 1.0))
+                break
+        return hits, warning
+
+    # -- similarity
+
+    def similarity_scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per piece: the best similarity to each category's examples, and to any counter-example."""
+        to_urgent = vectors @ self._urgent.T
+        per_category = np.stack([to_urgent[:, m].max(axis=1) for m in self._masks], axis=1)
+        to_negative = (vectors @ self._negatives.T).max(axis=1)
+        return per_category, to_negative
+
+    def similarity_hits(self, message: str, piece: str, per_category: np.ndarray, negative: float) -> list[UrgentHit]:
+        if not_now(piece, message) or (WHAT_IF.search(piece) and not NOW.search(piece)):
+            return []
+        if NEGATED.search(piece) and not NOW.search(masked(piece)):
+            return []
+        threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
+        hits = []
+        for n, category in enumerate(self._categories):
+            score = float(per_category[n])
+            if score < threshold or score - negative < margin:
+                continue
+            if category.also is not None and not category.also.search(message):
+                continue
+            hits.append(UrgentHit(category, "similarity", score))
+        return hits
+
+    def decide(self, message: str, texts: list[str], vectors: np.ndarray) -> tuple[UrgentHit | None, str]:
+        """The most serious hit over all pieces (emergency before urgent-today; patterns
+        before similarity), and the first what-if warning seen."""
+        per_category, negative = self.similarity_scores(vectors)
+        hits: list[UrgentHit] = []
+        warning = ""
+        whole_sentences = sentences(message)
+        for n, piece in enumerate(texts):
+            if n and not_now(_sentence_of(piece, whole_sentences), message):
+                continue  # a run of words inside a sentence told as past or as a question
+            found, warned = self.pattern_hits(message, piece)
+            hits += found
+            warning = warning or warned
+            hits += self.similarity_hits(message, piece, per_category[n], float(negative[n]))
+        if not hits:
+            return None, warning
+        best = min(hits, key=lambda h: (h.category.tier != "emergency", h.via != "pattern", -h.score))
+        return best, warning
+
+
+# ---------------------------------------------------------------- the whole decision
+
+class Triager:
+    """Urgent triage, then decline themes and personal decisions, for one message."""
+
+    def __init__(
+        self,
+        *,
+        urgent: UrgentTriage,
+        scope: ScopeChecker,
+        encode: Callable[[list[str]], np.ndarray],
+        prepare: Callable[[str], str],
+    ) -> None:
+        self.urgent = urgent
+        self.scope = scope
+        self._encode = encode
+        self._prepare = prepare
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Each piece embedded as the retriever embeds a question (so the first is reused)."""
+        return self._encode([self._prepare(t) for t in texts])
+
+    def decide(self, message: str) -> Decision:
+        texts = pieces(message)
+        vectors = self.vectors(texts)
+        hit, warning = self.urgent.decide(normalise(message), texts, vectors)
+        if hit is not None:
+            c = hit.category
+            return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+        scope = self.scope.check(normalise(message), vectors[0])
+        if scope is None:
+            return Decision(Triage.NONE, warning=warning)
+        kind = Triage.ASK_DOCTOR if scope.theme.action == "ask_doctor" else Triage.NO_ANSWER
+        return Decision(kind, scope.theme.id, scope=scope, warning=warning, via=scope.via)
+
+
+def load_triager(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    content: Content,
+    index: LoadedIndex,
+    encode: Callable[[list[str]], np.ndarray],
+    prepare: Callable[[str], str],
+    known_words: frozenset[str],
+) -> Triager:
+    """Rules from content/, example vectors from the index, the passages' questions as
+    counter-examples; `encode` and `prepare` are the retriever's, so vectors match."""
+    examples = load_example_vectors(index_dir, manifest=index.manifest)
+    questions = question_vectors(index)
+    return Triager(
+        urgent=UrgentTriage(load_triage(content_dir), examples, questions),
+        scope=ScopeChecker(
+            load_scope(content_dir), examples, questions, covered=covered_words(content), known_words=known_words
+        ),
+        encode=encode,
+        prepare=prepare,
+    )

@@ -16,6 +16,7 @@ from pathlib import Path
 from ssexplain.content.loader import Content, Passage, content_hash, load_content
 from ssexplain.search.embedding import Encoder, TorchEncoder, load_encoder, model_id, resolve_model_path
 from ssexplain.errors import IndexNotReady
+from ssexplain.search.example_index import MANIFEST_KEY as SAFETY_EXAMPLES, build_example_vectors
 from ssexplain.search.onnx_export import check_export, check_sample, export_onnx
 from ssexplain.search.query_expansion import without_condition_name
 
@@ -91,6 +92,7 @@ def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", enc
     faiss.write_index(index, str(index_dir / INDEX_FILE))
     meta = {"vectors": [[pid, kind] for pid, kind, _ in pairs]}
     (index_dir / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    safety_examples = build_example_vectors(content_dir, index_dir, encoder)  # triage and scope (SAFETY.md)
     manifest = {
         "content_hash": content_hash(content_dir),
         "base_model_id": model_record.get("base_model_id", encoder.id),
@@ -99,6 +101,7 @@ def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", enc
         "passages": len(content.passages),
         "vectors": len(pairs),
         "model": model_record,
+        SAFETY_EXAMPLES: safety_examples,
         "build_seconds": round(time.perf_counter() - started, 2),
     }
     # Written last: a build cut short leaves no manifest, so the index reads as missing.

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 
+from ssexplain.content.triage_rules import CATEGORY_TIERS, TIERS
 from ssexplain.reply.answer import DISCLAIMER
 from ssexplain.reply.conversation import MAX_HISTORY
 from ssexplain.reply.question_split import MAX_PARTS
@@ -104,7 +105,7 @@ def schemas(passage_ids: list[str]) -> dict:
         },
         "Reply": {
             "type": "object",
-            "required": ["status", "answer", "citations", "disclaimer", "followups", "permalink"],
+            "required": ["status", "answer", "citations", "disclaimer", "followups", "permalink", "related"],
             "additionalProperties": False,
             "properties": {
                 "status": {
@@ -118,8 +119,19 @@ def schemas(passage_ids: list[str]) -> dict:
                 "followups": {"type": "array", "items": {"type": "string"},
                               "description": "Questions the sources can answer, to offer next."},
                 "urgent": {
-                    "type": "object", "required": ["message"], "additionalProperties": False,
-                    "properties": {"message": text},
+                    "type": "object", "required": ["message", "tier", "category"], "additionalProperties": False,
+                    "description": "What to do now. Show it first, above everything else.",
+                    "properties": {
+                        "message": text,
+                        "tier": {"enum": list(TIERS), "description": "`emergency`: call your emergency number now. "
+                                 "`urgent-today`: see a doctor or urgent care today."},
+                        "category": {"enum": list(CATEGORY_TIERS), "description": "The red flag that was seen."},
+                    },
+                },
+                "related": {
+                    "type": "array", "items": ref("Citation"),
+                    "description": "Passages near a question the sources do not answer (`no_answer`): related "
+                                   "reading, never evidence for the answer. Empty otherwise.",
                 },
                 "permalink": {
                     "type": "string", "pattern": "^/ask\\?",

@@ -1,0 +1,155 @@
+"""Urgent triage: emergencies now get the urgent reply with their category and tier, past
+events, general questions, what-if questions and denials do not, and the whole message is
+read. Floors on the triage bank (tests/banks) hold on every fold."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ssexplain.content.triage_rules import CATEGORY_TIERS, load_triage
+from ssexplain.errors import ContentError
+from ssexplain.evaluation import triage as bank_eval
+from ssexplain.reply.triage import pieces
+
+BANKS = Path(__file__).resolve().parent / "banks"
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+URGENT = [
+    ("my wife's face is drooping and she can't lift her right arm", "stroke"),
+    ("i just got a thunderclap headache and i'm being sick", "sudden-severe-headache"),
+    ("my son is having a seizure that won't stop", "seizure"),
+    ("dad collapsed in the kitchen and won't wake up", "unconscious"),
+    ("my husband is struggling to breathe and his lips are going blue", "breathing"),
+    ("crushing pain in my chest going down my left arm", "chest-pain"),
+    ("the cut on his leg is pouring blood and won't stop", "heavy-bleeding"),
+    ("my tongue and lips are swelling up after the new tablet", "anaphylaxis"),
+    ("my toddler swallowed a handful of my pills", "overdose"),
+    ("fell and hit my head and now I keep being sick", "head-injury"),
+    ("mum suddenly doesn't know where she is or who I am", "sudden-confusion"),
+    ("fever and a stiff neck since yesterday", "meningitis"),
+    ("numb around my bottom and my legs are weak since this morning", "spinal-cord-compression"),
+    ("I suddenly can't see out of my left eye", "sudden-vision-loss"),
+    ("i have saved up my pills and i'm going to take them all tonight", "suicide"),
+    ("I'm on ferriprox and I've got chills and a sore throat", "deferiprone-infection"),
+    ("woke up this morning and can't hear anything in my right ear", "sudden-hearing-loss"),
+    ("since the lumbar puncture my headache is awful when I stand and goes when I lie down", "csf-leak-headache"),
+    ("i keep thinking about killing myself", "self-harm-thoughts"),
+]
+# The emergency in passing, or in the last sentence of a long message about something else.
+IN_PASSING = [
+    "I was diagnosed two years ago and my hearing aids help a lot. The audiologist was lovely. "
+    "Anyway sorry to go on, my husband is on the floor shaking and it has been going for ages.",
+    "Question about deferiprone and zinc levels for my mum, her last bloods were fine and she sees "
+    "the haematologist next month, oh and she has had a temperature and shivers since last night",
+    "we have been reading everything about the surgery options and the blood patch and whether "
+    "it is worth travelling to london for it but right now his words are all jumbled and his face looks droopy",
+]
+NOT_URGENT = [
+    "years ago I had a thunderclap headache, could that be the cause?",
+    "back in 2015 I had a seizure, is that linked?",
+    "can superficial siderosis cause seizures?",
+    "does deferiprone cause a sore throat?",
+    "what should I do if my husband has a seizure?",
+    "my hearing has been getting worse slowly for years",
+    "no fever, no sore throat, just tired on deferiprone",
+    "is a stiff neck part of superficial siderosis?",
+    "what is agranulocytosis?",
+    "how is superficial siderosis treated?",
+]
+
+
+@pytest.mark.parametrize(("message", "category"), URGENT)
+def test_each_category_gets_its_own_urgent_reply(engine, message, category):
+    reply = engine.ask(message).to_dict()
+    assert reply["status"] == "urgent"
+    # Recall first: thoughts of suicide may be raised to the emergency tier, never lowered.
+    allowed = {category, "suicide"} if category == "self-harm-thoughts" else {category}
+    assert reply["urgent"]["category"] in allowed
+    assert reply["urgent"]["tier"] == CATEGORY_TIERS[reply["urgent"]["category"]]
+    assert reply["citations"] == [] and reply["related"] == []
+
+
+@pytest.mark.parametrize("message", IN_PASSING)
+def test_an_emergency_anywhere_in_a_long_message_is_urgent(engine, message):
+    assert engine.ask(message).status == "urgent"
+
+
+@pytest.mark.parametrize("message", NOT_URGENT)
+def test_past_general_what_if_and_denied_are_not_urgent(engine, message):
+    assert engine.ask(message).status != "urgent"
+
+
+def test_urgent_wins_over_a_dosing_question(engine):
+    reply = engine.ask("I'm on deferiprone with a fever of 39, should I stop taking it?")
+    assert (reply.status, reply.urgent.category, reply.urgent.tier) == ("urgent", "deferiprone-infection", "urgent-today")
+
+
+def test_crisis_lines_for_suicide_and_self_harm(engine):
+    for message in ("i'm going to end my life tonight", "sometimes i think everyone would be better off without me"):
+        text = engine.ask(message).urgent.message
+        assert "116 123" in text and "988" in text
+
+
+def test_a_what_if_question_gets_the_warning_signs_without_the_alarm(engine):
+    reply = engine.ask("what should I do if my husband is having a seizure?")
+    assert reply.status != "urgent" and reply.urgent is None
+    assert "5 minutes" in reply.answer
+
+
+def test_an_urgent_reply_says_so_first_in_the_text_form(engine):
+    text = engine.ask("my dad collapsed and won't wake up").to_text()
+    assert text.startswith("URGENT (emergency, unconscious):")
+
+
+def test_every_sentence_and_runs_of_long_sentences_are_read():
+    words = " ".join(f"w{n}" for n in range(40))
+    found = pieces(f"First one. Second one! {words}")
+    assert found[0].startswith("First one.") and "First one." in found and "Second one!" in found
+    assert any(p.startswith("w24 ") for p in found)  # a run of words from inside the long sentence
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda t: t.replace("id: stroke", "id: strokes"), "unknown category id"),
+        (lambda t: t.replace("tier: emergency\n    name: signs of a stroke", "tier: urgent-today\n    name: x"), "tier must be"),
+        (lambda t: t.replace(r"'\bslurr(ed|ing)\b'", r"'\bslurr(ed|ing\b'"), "not a valid regular expression"),
+        (lambda t: t.replace("  threshold: ", "  threshold: 3 #"), "between -1 and 1"),
+    ],
+)
+def test_check_content_names_a_broken_triage_file(tmp_path, edit, problem):
+    (tmp_path / "triage.yaml").write_text(edit((CONTENT / "triage.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ContentError, match=problem):
+        load_triage(tmp_path)
+
+
+def test_every_category_has_a_message_patterns_and_many_examples():
+    rules = load_triage(CONTENT)
+    assert {c.id for c in rules.categories} == set(CATEGORY_TIERS)
+    assert all(c.message and c.patterns and len(c.examples) >= 30 for c in rules.categories)
+
+
+# ---------------------------------------------------------------- floors on the bank
+
+@pytest.fixture(scope="module")
+def bank_results(engine):
+    items = [i for bank in ("urgent", "near_miss") for i in bank_eval.load_bank(BANKS, bank)]
+    return bank_eval.run(engine, items)
+
+
+def test_every_urgent_message_in_the_bank_is_caught(bank_results):
+    missed = [r.item.id for r in bank_results if r.item.bank == "urgent" and not r.correct]
+    assert not missed, f"{len(missed)} urgent bank messages not caught"
+
+
+def test_urgent_bank_messages_get_the_right_tier(bank_results):
+    caught = [r for r in bank_results if r.item.bank == "urgent" and r.correct]
+    wrong = [r for r in caught if r.tier != r.item.tier and r.item.tier == "emergency"]
+    assert len(wrong) <= 0.05 * len(caught)
+
+
+def test_near_misses_rarely_raise_a_false_alarm(bank_results):
+    near = [r for r in bank_results if r.item.bank == "near_miss"]
+    false = sum(1 for r in near if not r.correct)
+    assert false <= 0.05 * len(near), f"{false}/{len(near)} near misses alarmed"
