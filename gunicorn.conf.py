@@ -1,8 +1,8 @@
 """gunicorn settings, all from the environment (see README, "Configuration").
 
 Run with `gunicorn --config gunicorn.conf.py 'app:create_app()'` (what `make run` does).
-Each worker loads its own copy of the model after the fork (about 550 MiB resident; see
-docs/BENCHMARKS.md), so size SSEXPLAIN_WORKERS to the memory you have, and use threads
+Each worker loads its own copy of the model after the fork (about 250-440 MiB resident with
+the ONNX encoder, 550-640 with torch; see docs/BENCHMARKS.md), so size SSEXPLAIN_WORKERS to the memory you have, and use threads
 for concurrency within a worker.
 """
 import os
