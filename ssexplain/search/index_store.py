@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
+
+import numpy as np
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,17 +54,18 @@ def model_folder(index_dir: Path) -> Path:
 
 
 def _prepare_model(content: Content, content_dir: Path, index_dir: Path, base_path: Path) -> tuple[TorchEncoder, dict]:
-    """Copy (or fine-tune) the base model into `index/model/` and load it for embedding."""
-    folder = model_folder(index_dir)
-    base = TorchEncoder(base_path)
-    partial = index_dir / (MODEL_DIR + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    base.model.save(str(partial))
-    if folder.exists():
-        shutil.rmtree(folder)
-    partial.rename(folder)
-    return TorchEncoder(folder), {"base_model_id": base.id, "tuned": False}
+    """Fine-tune the base model into `index/model/` (reused when the base model, the
+    example questions and the settings are unchanged; see finetune.py) and load it."""
+    from ssexplain.search.finetune import prepare_model
+
+    base_id = model_id(base_path)
+    folder, record, vectors = prepare_model(
+        content.passages, base_path, base_id, index_dir, content_hash=content_hash(content_dir),
+        transform=without_condition_name,
+    )
+    # `vectors`: the tuned embeddings of the texts it trained on (the index's own texts), so
+    # build_index need not embed them again; popped before the record goes in the manifest.
+    return TorchEncoder(folder), {"base_model_id": base_id, "tuned": record["steps"] > 0, "tuning": record, "vectors": vectors}
 
 
 def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", encoder: Encoder | None = None) -> dict:
@@ -82,7 +85,9 @@ def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", enc
     if encoder is None:
         encoder, model_record = _prepare_model(content, content_dir, index_dir, resolve_model_path(model_path))
     pairs = [(p.id, kind, text) for p in content.passages for kind, text in passage_texts(p)]
-    matrix = encoder.encode([text for _, _, text in pairs])
+    texts = [text for _, _, text in pairs]
+    known = model_record.pop("vectors", None) or {}
+    matrix = np.stack([known[t] for t in texts]) if all(t in known for t in texts) and known else encoder.encode(texts)
     if model_record:
         export_onnx(encoder)
         model_record["onnx"] = check_export(encoder, check_sample([text for _, _, text in pairs]))
