@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from ssexplain.reply.answer import DISCLAIMER, URGENT_MESSAGE
+from ssexplain.reply.answer import DISCLAIMER
 from ssexplain.content.glossary_terms import TermMarker
 from ssexplain.web.pages import EXAMPLE_QUESTIONS
 
@@ -84,14 +84,14 @@ def test_a_follow_up_button_asks_with_the_thread(any_page, live_server, engine):
     assert card.locator(".answer").inner_text().startswith(expected.answer[:40])
 
 
-def test_an_urgent_message_shows_the_urgent_card_first(any_page, live_server):
+def test_an_urgent_message_shows_the_urgent_card_first(any_page, live_server, engine):
     any_page.goto(live_server + "/")
     ask(any_page, WHAT_IS)
     ask(any_page, URGENT)
     first_card = any_page.locator(".card").first
     assert "card-urgent" in first_card.get_attribute("class")
     alert = first_card.get_by_role("alert")
-    assert alert.is_visible() and URGENT_MESSAGE in alert.inner_text()
+    assert alert.is_visible() and engine.ask(URGENT).urgent.message in alert.inner_text()
     # Above the welcome and the question box, where nobody can miss it.
     assert first_card.bounding_box()["y"] < any_page.locator("#ask-form").bounding_box()["y"]
     assert any_page.locator(".card").count() == 2

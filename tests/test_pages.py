@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from ssexplain.reply.answer import DISCLAIMER, URGENT_MESSAGE
+from ssexplain.reply.answer import DISCLAIMER
 from ssexplain.content.loader import TOPICS, GlossaryTerm
 from ssexplain.content.glossary_terms import TermMarker, slug
 from ssexplain.web import create_app
@@ -155,12 +155,13 @@ def test_follow_up_buttons_carry_the_whole_thread(client, engine):
     assert len(carried) == 2 and all(fields == [WHAT_IS, CAUSES] for fields in carried)
 
 
-def test_an_urgent_message_comes_before_everything_else(client):
+def test_an_urgent_message_comes_before_everything_else(client, engine):
+    message = engine.ask(URGENT).urgent.message
     _, html = post(client, {"q": URGENT, "h": [WHAT_IS]})
     alert = html.index('role="alert"')
-    assert URGENT_MESSAGE in html
+    assert message in html
     assert alert < html.index('class="intro"') < html.index('id="ask-form"') < html.index(f"</span> {WHAT_IS}</h3>")
-    assert html.index("Get help now") < html.index(URGENT_MESSAGE)
+    assert html.index("Get help now") < html.index(message)
     assert 'class="card card-urgent" id="latest"' in html
 
 
