@@ -10,7 +10,7 @@ import pytest
 from ssexplain.content.triage_rules import CATEGORY_TIERS, load_triage
 from ssexplain.errors import ContentError
 from ssexplain.evaluation import triage as bank_eval
-from ssexplain.reply.triage import pieces
+from ssexplain.reply.triage import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, pieces
 
 BANKS = Path(__file__).resolve().parent / "banks"
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -105,6 +105,9 @@ def test_an_urgent_reply_says_so_first_in_the_text_form(engine):
 def test_every_sentence_and_runs_of_long_sentences_are_read():
     words = " ".join(f"w{n}" for n in range(40))
     found = pieces(f"First one. Second one! {words}")
+    embedded = embedded_pieces(" ".join(f"Sentence {n} has words." for n in range(200)) + " " + words * 3)
+    assert len(embedded) <= MAX_EMBEDDED and all(len(p) <= EMBED_CHARS for p in embedded[1:])
+    assert embedded[-1].endswith("w39")  # the end of a long message is still embedded
     assert found[0].startswith("First one.") and "First one." in found and "Second one!" in found
     assert any(p.startswith("w24 ") for p in found)  # a run of words from inside the long sentence
 

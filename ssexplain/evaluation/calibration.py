@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ssexplain.reply.triage import Triager, is_general, is_past, normalise, pieces, WHAT_IF
+from ssexplain.reply.triage import Triager, embedded_pieces, is_general, is_past, normalise, pieces, WHAT_IF
 
 THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.40, 0.90, 0.01))
 MARGINS = tuple(round(x, 3) for x in np.arange(-0.05, 0.20, 0.01))
@@ -32,15 +32,13 @@ class Evidence:
 
 def urgent_evidence(triager: Triager, message: str) -> Evidence:
     urgent = triager.urgent
-    texts = pieces(message)
+    whole = normalise(message)
+    texts = embedded_pieces(whole)
     vectors = triager.vectors(texts)
     per_category, negative = urgent.similarity_scores(vectors)
-    whole = normalise(message)
-    pattern = False
+    pattern = bool(urgent.patterns(whole, pieces(whole))[0])
     pairs = []
     for n, piece in enumerate(texts):
-        hits, _ = urgent.pattern_hits(whole, piece)
-        pattern = pattern or bool(hits)
         if is_past(piece) or is_general(piece) or WHAT_IF.search(piece):
             continue
         allowed = [k for k, c in enumerate(urgent.rules.categories) if c.also is None or c.also.search(whole)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -66,7 +67,6 @@ SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+(?=(?:but|anyway|oh and|
 CHUNK_WORDS = 12
 CHUNK_STEP = 6
 LONG_SENTENCE = 16  # words; longer sentences are also read in overlapping runs of words
-MAX_PIECES = 40
 
 
 def normalise(text: str) -> str:
@@ -77,8 +77,20 @@ def sentences(text: str) -> list[str]:
     return [s.strip(" ,") for s in SENTENCE_END.split(text) if s and s.strip(" ,")]
 
 
+# Embedding is the cost of triage, so what is embedded is bounded whatever the length of
+# the message (docs/SAFETY.md, "Cost"): the whole message (which the retriever reuses), its
+# sentences, and windows of words only inside long sentences; each at most EMBED_CHARS
+# characters (about 64 tokens), and at most MAX_EMBEDDED in all. Patterns, which cost
+# next to nothing, still read every sentence, pair of sentences and short run of words.
+MAX_EMBEDDED = 24
+EMBED_CHARS = 300
+EMBED_WORDS = 40  # window of words inside a long sentence, for embedding
+EMBED_STEP = 20
+
+
 def pieces(text: str) -> list[str]:
-    """The whole message first, then its sentences, sentence pairs and runs of words."""
+    """What the patterns read: the whole message first, then its sentences, sentence pairs
+    and short runs of words inside long sentences (no limit: regular expressions are cheap)."""
     text = normalise(text)
     found = sentences(text)
     out = [text]
@@ -88,7 +100,53 @@ def pieces(text: str) -> list[str]:
         words = sentence.split()
         if len(words) > LONG_SENTENCE:
             out += [" ".join(words[i:i + CHUNK_WORDS]) for i in range(0, len(words) - CHUNK_STEP, CHUNK_STEP)]
-    return list(dict.fromkeys(p for p in out if p))[:MAX_PIECES]
+    return list(dict.fromkeys(p for p in out if p))
+
+
+def _clip(text: str) -> str:
+    if len(text) <= EMBED_CHARS:
+        return text
+    return text[:EMBED_CHARS].rsplit(" ", 1)[0]
+
+
+def _windows(sentence: str, size: int, step: int) -> list[str]:
+    words = sentence.split()
+    if len(words) <= size and len(sentence) <= EMBED_CHARS:
+        return [sentence]
+    return [_clip(" ".join(words[i:i + size])) for i in range(0, max(len(words) - size + step, 1), step)]
+
+
+def embedded_pieces(text: str) -> list[str]:
+    """What is embedded: the whole message first (as typed, so the retriever reuses its
+    vector), then, when they number at most MAX_EMBEDDED, every piece the patterns read
+    (each clipped to EMBED_CHARS); otherwise every sentence, long ones as overlapping
+    windows of EMBED_WORDS, never more than MAX_EMBEDDED in all. When there are more, neighbouring
+    short sentences are packed together and windows are widened, so the end of a long
+    message is still read."""
+    text = normalise(text)
+    fine = [text] + list(dict.fromkeys(_clip(p) for p in pieces(text)[1:] if _clip(p) != text))
+    if len(fine) <= MAX_EMBEDDED:  # short enough: every piece the patterns read
+        return fine
+    found = sentences(text)
+    size, step = EMBED_WORDS, EMBED_STEP
+    while True:
+        out = [w for sentence in found for w in _windows(sentence, size, step)]
+        if len(out) < MAX_EMBEDDED or size >= 60:
+            break
+        size, step = size + 10, step + 10
+    if len(out) >= MAX_EMBEDDED:  # many sentences: pack neighbours into runs of EMBED_CHARS
+        packed: list[str] = []
+        for piece in out:
+            if packed and len(packed[-1]) + 1 + len(piece) <= EMBED_CHARS:
+                packed[-1] = f"{packed[-1]} {piece}"
+            else:
+                packed.append(piece)
+        out = packed
+    out = [p for p in dict.fromkeys(out) if p and p != text]
+    if len(out) > MAX_EMBEDDED - 1:  # still too many: an even spread, always with the last
+        keep = np.linspace(0, len(out) - 1, MAX_EMBEDDED - 1).round().astype(int)
+        out = [out[k] for k in dict.fromkeys(keep.tolist())]
+    return [text] + out
 
 
 def _p(text: str) -> re.Pattern[str]:
@@ -122,7 +180,7 @@ PAST = _p(
     r"june|july|august|september|october|november|december)|back in|in (19|20)\d\d|in (january|february|march|april|"
     r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d|eight|"
     r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously|a while (back|ago)|"
-    r"long ago|years back|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
+    r"long ago|years back|(years|months|ages|decades) ago|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
     r"(it|that) was fine|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
     r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round)\b"
@@ -165,7 +223,8 @@ NEGATED = _p(
     r"\b(no|without|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
     r"haven'?t had|hasn'?t had|never had|never (actually |really |ever )?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
     r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
-    r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going)"
+    r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|"
+    r"(me|him|her|us|them|you)\b)"  # "better off without me" is not a denial
     r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|any\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
 )
@@ -184,6 +243,11 @@ def is_general(piece: str) -> bool:
     return bool(GENERAL_START.search(piece)) and not PERSONAL.search(piece)
 
 
+@lru_cache(maxsize=64)
+def _story_in_past(message: str) -> bool:
+    return bool(PAST.search(message))  # once per message, not once per piece
+
+
 def is_past(piece: str, message: str = "") -> bool:
     """Told as over: a past marker here (or in the message, with a past-tense verb here),
     and nothing here saying it is happening now."""
@@ -194,7 +258,7 @@ def is_past(piece: str, message: str = "") -> bool:
     # A story told in the past carries its sentences with it, except an overdose or the like,
     # which is always told in the past tense however recent it is.
     return (
-        bool(PAST.search(message)) and bool(PAST_VERB.search(piece))
+        _story_in_past(message) and bool(PAST_VERB.search(piece))
         and not RECENT.search(piece) and not TOLD_IN_PAST.search(piece)
     )
 
@@ -237,7 +301,13 @@ class UrgentTriage:
         not_urgent = examples.matrix[examples.rows("not_urgent")]
         self._negatives = np.ascontiguousarray(np.vstack([not_urgent, negatives]), dtype=np.float32)
         self._categories = [c for c in rules.categories]
-        self._masks = [self._urgent_labels == c.id for c in self._categories]
+        # Rows grouped by category, so one reduceat gives every category's best similarity.
+        order = np.concatenate([np.flatnonzero(self._urgent_labels == c.id) for c in self._categories])
+        self._urgent = np.ascontiguousarray(self._urgent[order], dtype=np.float32)
+        counts = [int((self._urgent_labels == c.id).sum()) for c in self._categories]
+        if min(counts, default=0) < 1:
+            raise ValueError("every triage category needs embedded examples (rebuild the index)")
+        self._starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
 
     # -- patterns
 
@@ -267,7 +337,7 @@ class UrgentTriage:
     def similarity_scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per piece: the best similarity to each category's examples, and to any counter-example."""
         to_urgent = vectors @ self._urgent.T
-        per_category = np.stack([to_urgent[:, m].max(axis=1) for m in self._masks], axis=1)
+        per_category = np.maximum.reduceat(to_urgent, self._starts, axis=1)
         to_negative = (vectors @ self._negatives.T).max(axis=1)
         return per_category, to_negative
 
@@ -287,10 +357,8 @@ class UrgentTriage:
             hits.append(UrgentHit(category, "similarity", score))
         return hits
 
-    def decide(self, message: str, texts: list[str], vectors: np.ndarray) -> tuple[UrgentHit | None, str]:
-        """The most serious hit over all pieces (emergency before urgent-today; patterns
-        before similarity), and the first what-if warning seen."""
-        per_category, negative = self.similarity_scores(vectors)
+    def patterns(self, message: str, texts: list[str]) -> tuple[list[UrgentHit], str]:
+        """Pattern hits over every piece the patterns read, and the first what-if warning."""
         hits: list[UrgentHit] = []
         warning = ""
         whole_sentences = sentences(message)
@@ -300,11 +368,31 @@ class UrgentTriage:
             found, warned = self.pattern_hits(message, piece)
             hits += found
             warning = warning or warned
+        return hits, warning
+
+    def similarities(self, message: str, texts: list[str], vectors: np.ndarray) -> list[UrgentHit]:
+        per_category, negative = self.similarity_scores(vectors)
+        whole_sentences = sentences(message)
+        hits: list[UrgentHit] = []
+        for n, piece in enumerate(texts):
+            if n and not_now(_sentence_of(piece, whole_sentences), message):
+                continue
             hits += self.similarity_hits(message, piece, per_category[n], float(negative[n]))
+        return hits
+
+    @staticmethod
+    def best(hits: list[UrgentHit]) -> UrgentHit | None:
+        """The most serious hit: emergency before urgent-today, pattern before similarity."""
         if not hits:
-            return None, warning
-        best = min(hits, key=lambda h: (h.category.tier != "emergency", h.via != "pattern", -h.score))
-        return best, warning
+            return None
+        return min(hits, key=lambda h: (h.category.tier != "emergency", h.via != "pattern", -h.score))
+
+    def decide(self, message: str, texts: list[str], vectors: np.ndarray) -> tuple[UrgentHit | None, str]:
+        """The most serious hit over all pieces (patterns over `pieces`, similarity over the
+        embedded `texts`), and the first what-if warning seen."""
+        hits, warning = self.patterns(message, pieces(message))
+        hits += self.similarities(message, texts, vectors)
+        return self.best(hits), warning
 
 
 # ---------------------------------------------------------------- the whole decision
@@ -326,17 +414,29 @@ class Triager:
         self._prepare = prepare
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        """Each piece embedded as the retriever embeds a question (so the first is reused)."""
-        return self._encode([self._prepare(t) for t in texts])
+        """Each piece embedded as the retriever embeds a question (so the first is reused).
+        The whole message goes in its own batch, so the short pieces are not padded to its
+        length."""
+        prepared = [self._prepare(t) for t in texts]
+        if len(prepared) < 2:
+            return self._encode(prepared)
+        return np.vstack([self._encode(prepared[:1]), self._encode(prepared[1:])])
 
     def decide(self, message: str) -> Decision:
-        texts = pieces(message)
+        whole = normalise(message)
+        hits, warning = self.urgent.patterns(whole, pieces(whole))
+        hit = self.urgent.best(hits)
+        if hit is not None and hit.category.tier == "emergency":
+            # Nothing can outrank an emergency pattern: no embedding at all.
+            c = hit.category
+            return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+        texts = embedded_pieces(whole)
         vectors = self.vectors(texts)
-        hit, warning = self.urgent.decide(normalise(message), texts, vectors)
+        hit = self.urgent.best(hits + self.urgent.similarities(whole, texts, vectors))
         if hit is not None:
             c = hit.category
             return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
-        scope = self.scope.check(normalise(message), vectors[0])
+        scope = self.scope.check(whole, vectors[0])
         if scope is None:
             return Decision(Triage.NONE, warning=warning)
         kind = Triage.ASK_DOCTOR if scope.theme.action == "ask_doctor" else Triage.NO_ANSWER
