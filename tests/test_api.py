@@ -47,12 +47,19 @@ def test_dosing_question_goes_to_own_doctor(client):
     assert "urgent" not in reply
 
 
-@pytest.mark.parametrize("question", ["what is the capital of France?", "asdfghjkl", "tell me a joke"])
-def test_off_topic_is_declined_kindly_with_questions_it_can_answer(client, question):
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("what is the capital of France?", "don't say anything about"),  # names what is missing
+        ("asdfghjkl", "doesn't look like a question"),
+        ("tell me a joke", "I can't chat"),
+    ],
+)
+def test_off_topic_is_declined_kindly_with_questions_it_can_answer(client, question, says):
     reply = ask(client, question)
     assert reply["status"] == "no_answer"
     assert reply["citations"] == []
-    assert "don't cover" in reply["answer"] and len(reply["followups"]) >= 3
+    assert says in reply["answer"] and len(reply["followups"]) >= 3
 
 
 def test_follow_up_uses_history(client):
