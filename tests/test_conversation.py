@@ -80,7 +80,7 @@ def test_a_follow_up_is_searched_as_what_it_is_about():
     reading = in_context("and can that be fixed?", before="why am I going deaf?", about=about,
                          leaned_on=("why am I going deaf?",))
     assert reading.queries == ("sensorineural hearing loss: can that be fixed?",
-                               "why am I going deaf? and can that be fixed?")
+                               "why am I going deaf? and can that be fixed?", "and can that be fixed?")
     assert reading.understood_as("and can that be fixed?") == "About hearing loss: and can that be fixed?"
     assert in_context("What is a blood patch?", before="why am I going deaf?", about=about) is None
     assert in_context("can that be fixed?", before="", about=about) is None

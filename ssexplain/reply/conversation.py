@@ -227,8 +227,10 @@ def in_context(question: str, *, before: str, about: About | None, leaned_on: tu
     if subject is None:
         return None
     core = _without_opening(question)
+    # The question alone is searched beside its two context readings and the rankings fused:
+    # a follow-up that turns out to stand on its own still finds its own answer.
     return Reading(
-        queries=(f"{subject.search}: {core}", f"{before} {question}"),
+        queries=(f"{subject.search}: {core}", f"{before} {question}", question),
         subject=subject,
         leaned_on=leaned_on,
     )
