@@ -164,7 +164,7 @@ NOW = _p(
 )
 # Strong signs it is going on now: these alone override a past marker.
 STRONG_NOW = _p(
-    r"\b(right now|just now|rn|at the moment|currently|again|tonight|"
+    r"\b((over|in|for|during) the (last|past) (few |couple of |\d+ |two |three )?(hours?|minutes?|mins?|hrs?)|right now|just now|rn|at the moment|currently|again|tonight|"
     r"still (going|happening|there|bleeding|fitting|shaking|not|can'?t|won'?t|unconscious|out|confused|numb|weak)|"
     r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
     r"won'?t|wont|isn'?t|isnt|is not|can'?t|cant|cannot|keeps?|"
@@ -174,12 +174,12 @@ STRONG_NOW = _p(
 # Recent, but not on its own proof of "now" against a story told in the past.
 RECENT = _p(r"\b(today|this (morning|afternoon|evening)|since (yesterday|last night|this|an hour|\d+)|overnight)\b")
 PAST = _p(
-    r"\b((\d+|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|couple of|a couple of) "
+    r"\b((\d+|an?|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|couple of|a couple of) "
     r"(years?|months?|weeks?|decades?) (ago|back)|"
-    r"(last|a) (year|month|week|weekend|winter|summer|spring|autumn|christmas|easter|january|february|march|april|may|"
+    r"last (year|month|week|weekend|winter|summer|spring|autumn|christmas|easter|january|february|march|april|may|"
     r"june|july|august|september|october|november|december)|back in|in (19|20)\d\d|in (january|february|march|april|"
     r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d|eight|"
-    r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously|a while (back|ago)|"
+    r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously(?! (well|independent|fit|healthy|active|normal|fine))|a while (back|ago)|"
     r"long ago|years back|(years|months|ages|decades) ago|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
     r"(it|that) was fine|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
@@ -223,7 +223,7 @@ NEGATED = _p(
     r"\b(no|without|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
     r"haven'?t had|hasn'?t had|never had|never (actually |really |ever )?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
     r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
-    r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|"
+    r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|return|recovery|improvement|"
     r"(me|him|her|us|them|you)\b)"  # "better off without me" is not a denial
     r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|any\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
@@ -234,13 +234,45 @@ def is_figurative(piece: str) -> bool:
     return bool(FIGURATIVE.search(piece))
 
 
+# Everyday and clinical wordings read as the words the patterns know: a temperature given
+# as a figure is a fever; a neck that cannot bend is a stiff neck.
+FEVER_FIGURE = _p(r"\b(temp\w*|running|fever( of)?|spiking|spiked|at|of|is|was)\s+(a\s+)?(3[89]|4[0-2])([.,]\d)?\s*(°\s*)?(c|degrees|deg)?\b")
+STIFF_NECK = _p(r"\b(can'?t|cannot|can not|unable to|won'?t|hurts? to) (bend|move|turn|flex) (his|her|my|their|the) neck\b|\bchin (to|on) (his|her|my|their) chest\b")
+
+
 def masked(sentence: str) -> str:
-    return NEGATED.sub(" ", sentence)
+    text = FEVER_FIGURE.sub(" a fever ", sentence)
+    text = STIFF_NECK.sub(" a stiff neck ", text)
+    return NEGATED.sub(" ", text)
 
 
 def is_general(piece: str) -> bool:
     """A general question ("can siderosis cause seizures?"), about nobody in particular."""
     return bool(GENERAL_START.search(piece)) and not PERSONAL.search(piece)
+
+
+# A story about getting ready for something ("I'm starting deferiprone next week ... what
+# signs should I watch for"): its symptoms are what might come, not what is happening.
+PLANNING = _p(
+    r"\b(next (week|month|year|appointment|visit)|(starting|start|begin\w*) .{0,40}\b(next|soon|tomorrow)|"
+    r"(going|about|due) to (start|begin)|before (i|we|he|she) (start|begin)|(get|getting) (organised|organized|ready|prepared)|"
+    r"trying to (decide|make a decision|understand|plan)|(want|like) to (understand|know|be prepared|be ready|plan))\b"
+)
+LONG_STORY = 4  # sentences: in a story this long, told as past or as planning, a symptom needs a sign of now
+HAPPENING = _p(r"\b(is|are|am|i'?m|he'?s|she'?s|they'?re|hes|shes|im|keeps?|been) (\w+ ){0,3}\w+ing\b")
+
+
+@lru_cache(maxsize=64)
+def _long_story(message: str) -> bool:
+    """A long message told as past or as planning (once per message)."""
+    return len(sentences(message)) >= LONG_STORY and bool(PAST.search(message) or PLANNING.search(message))
+
+
+def _no_sign_of_now(piece: str, message: str) -> bool:
+    """In a long story told as past or planning, a piece with no sign that it is happening now."""
+    if not _long_story(message):
+        return False
+    return not (NOW.search(piece) or RECENT.search(piece) or HAPPENING.search(piece) or TOLD_IN_PAST.search(piece))
 
 
 @lru_cache(maxsize=64)
