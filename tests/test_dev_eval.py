@@ -1,18 +1,16 @@
 """The product's quality bar on the dev questions (see docs/RETRIEVAL.md for the figures)."""
-from pathlib import Path
 
 import pytest
 
 from ssexplain.evaluation.questions import TARGETS, evaluate, format_report, load_questions
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
-
-
 @pytest.fixture(scope="module")
-def report(engine):
-    if not DEV.exists():
-        pytest.fail(f"dev questions not found at {DEV}")
-    return evaluate(engine, load_questions(DEV))
+def report(engine, seeds_dir):
+    """The dev questions sit beside the seeds in the shared folder (shared/eval, shared/seeds)."""
+    dev = seeds_dir.parent / "eval" / "dev_questions.jsonl"
+    if not dev.exists():
+        pytest.fail(f"dev questions not found at {dev}")
+    return evaluate(engine, load_questions(dev))
 
 
 def test_dev_eval_meets_every_target(report):
