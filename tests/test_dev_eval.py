@@ -4,6 +4,7 @@ import pytest
 
 from ssexplain.evaluation.questions import TARGETS, evaluate, format_report, load_questions
 
+
 @pytest.fixture(scope="module")
 def report(engine, seeds_dir):
     """The dev questions sit beside the seeds in the shared folder (shared/eval, shared/seeds)."""
