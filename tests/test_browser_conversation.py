@@ -6,31 +6,10 @@ from __future__ import annotations
 import pytest
 
 from chat_questions import WHAT_IS
+from test_browser_chat import any_page, ask, newest_card  # noqa: F401 (any_page is a fixture)
 from test_long_messages import STORY
 
 pytestmark = pytest.mark.browser
-
-MODES = {"with JavaScript": True, "without JavaScript": False}
-
-
-@pytest.fixture(params=list(MODES), ids=list(MODES))
-def any_page(browser, request):
-    context = browser.new_context(java_script_enabled=MODES[request.param])
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def ask(page, question: str) -> None:
-    before = page.locator(".card").count()
-    page.fill("#q", question)
-    page.press("#q", "Enter")
-    page.locator(".card").nth(before).wait_for()
-    page.wait_for_load_state()
-
-
-def newest_card(page):
-    return page.locator("#urgent-slot .card, #thread .card").first
 
 
 def test_the_card_link_is_the_servers_permalink(any_page, live_server, client):
