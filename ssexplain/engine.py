@@ -8,6 +8,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
+from threadpoolctl import threadpool_limits
+
 from ssexplain.reply import answer
 from ssexplain.reply.cache import AnswerCache
 from ssexplain.config import Settings
@@ -53,6 +55,10 @@ class Engine:
 
     @classmethod
     def load(cls, settings: Settings, *, encoder: Encoder | None = None) -> "Engine":
+        # The matrix products here are small (a few vectors against a few thousand rows).
+        # OpenBLAS's own thread pool makes them 10-50x slower on a busy 2-core host, and
+        # each request already runs on its own thread: one BLAS thread (docs/BENCHMARKS.md).
+        threadpool_limits(limits=1, user_api="blas")
         content = load_content(settings.content_dir)
         # Check the cheap things before the slow model load, so a stale index fails fast.
         base_model = expected_model_id(settings.model_path)

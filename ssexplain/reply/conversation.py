@@ -110,7 +110,7 @@ class TermFinder:
     """Glossary terms named in a text, in the order they appear; built once per content."""
 
     def __init__(self, glossary: tuple[GlossaryTerm, ...]) -> None:
-        self._forms: list[tuple[re.Pattern[str], GlossaryTerm, str]] = []
+        self._forms: list[tuple[re.Pattern[str], GlossaryTerm, str, str, bool]] = []
         for term in glossary:
             for kind, phrases in (("term", (term.term,)), ("synonym", term.synonyms), ("lay", term.lay)):
                 for phrase in phrases:
@@ -118,13 +118,19 @@ class TermFinder:
                         continue
                     flags = 0 if phrase.isupper() and len(phrase) <= 5 else re.IGNORECASE
                     pattern = re.compile(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", flags)
-                    self._forms.append((pattern, term, kind))
+                    needle = phrase.lower() if flags else phrase
+                    self._forms.append((pattern, term, kind, needle, bool(flags)))
         # Longest phrase first, so "cochlear implant" wins over "implant".
         self._forms.sort(key=lambda f: -len(f[0].pattern))
 
     def find(self, text: str) -> list[Subject]:
         found: list[tuple[int, int, GlossaryTerm, str, str]] = []
-        for pattern, term, kind in self._forms:
+        lowered = text.lower()
+        for pattern, term, kind, needle, folded in self._forms:
+            # A plain substring test first: most of the ~1,700 phrases are not in the text,
+            # and this skips their regular expressions (9 ms a question otherwise).
+            if needle not in (lowered if folded else text):
+                continue
             if any(f[2].term == term.term for f in found):
                 continue
             for match in pattern.finditer(text):
