@@ -21,7 +21,7 @@ from ssexplain.search.index_store import check_manifest, expected_model_id, load
 from ssexplain.search.keyword_search import KeywordIndex
 from ssexplain.search.query_expansion import QueryExpander
 from ssexplain.search.retrieval import Retriever, top_similarity
-from ssexplain.reply.triage import Triage, Triager, load_triager
+from ssexplain.reply.triage import Decision, Triage, Triager, load_triager
 from ssexplain.search.encode_memo import MemoEncoder
 from ssexplain.errors import BadQuestion
 from ssexplain.reply.validation import clean_history, clean_question
@@ -118,10 +118,11 @@ class Engine:
         found = find_questions(text)
         if not found.split:
             return self._answer(text, earlier, decision)
-        decisions = [self.triager.decide(asked.question) for asked in found.questions]
-        urgent = next((d for d in decisions if d.urgent is not None), None)
-        if urgent is not None:  # urgent wins over everything, whichever question says it
-            return answer.urgent(urgent.urgent)
+        # Urgency was decided above on the whole message, every sentence read in the light of
+        # its story ("a head injury in his twenties" is past); a question cut out of that story
+        # is no more urgent than it was inside it. Each question is triaged again only for its
+        # own declines and personal decisions.
+        decisions = [self._part_decision(asked.question) for asked in found.questions]
         parts = [
             answer.Part(asked.question, self._answer(asked.question, earlier, d, story=asked.before))
             for asked, d in zip(found.questions, decisions)
@@ -131,6 +132,13 @@ class Engine:
             first = parts[0]
             parts[0] = answer.Part(first.question, self._answer(first.question, earlier, decision, story=()))
         return answer.combined(parts, more=found.more)
+
+    def _part_decision(self, question: str):
+        """One question of a message whose whole text was not urgent: declines and personal
+        decisions only (an urgent reading of the question alone, out of its story, is not
+        acted on; the whole message already was)."""
+        decision = self.triager.decide(question)
+        return Decision(Triage.NONE) if decision.urgent is not None else decision
 
     def _answer(self, text: str, earlier: list[str], decision, *, story: tuple[str, ...] = ()) -> answer.Reply:
         """One question's reply, read alone or in the light of what came before it."""
@@ -171,11 +179,14 @@ class Engine:
             return alone, self._search(alone)
         context_hits = self._search(context)
         best = top_similarity(context_hits)
-        weak = context.subject is not None and context.subject.from_topic
+        weak = not context.firm or (context.subject is not None and context.subject.from_topic)
         if not weak and conversation.subject_of(text, self.terms) is None and best >= self.min_similarity:
             return context, context_hits
         alone_hits = self._search(alone)
-        if best > top_similarity(alone_hits):
+        # A question that only may lean ("what do the results mean?") must be answered clearly
+        # better in context; otherwise it is a new question and is read alone.
+        margin = 0.0 if context.firm else conversation.LOOSE_MARGIN
+        if best > top_similarity(alone_hits) + margin:
             return context, context_hits
         return alone, alone_hits
 
@@ -183,9 +194,9 @@ class Engine:
         return self.retriever.search([self.retriever.prepare(q) for q in reading.queries], limit=SEARCH_DEPTH)
 
     def _context(self, text: str, earlier: list[str], story: tuple[str, ...]) -> conversation.Reading | None:
-        if not conversation.leans_on_history(text):
+        if not conversation.may_lean_on_history(text):
             return None
-        if story:
+        if story and conversation.leans_on_history(text):
             nearest = conversation.subject_of(story[-1], self.terms)
             subject = nearest or conversation.subject_of(" ".join(story[-conversation.CONTEXT_TURNS:]), self.terms)
             reading = conversation.in_context(
@@ -202,11 +213,13 @@ class Engine:
             previous = self.ask(previous_question, history=earlier[-2:-1])
         except BadQuestion:
             return None
+        if previous.status == "urgent":
+            return None
         asked = previous.parts[0].question if previous.parts else previous_question
         about = conversation.about_reply(
             asked, understood=previous.subject,
-            cited_topics=[self.content.passage(c.id).topics for c in previous.citations if previous.status != "urgent"],
+            cited_topics=[self.content.passage(c.id).topics for c in previous.citations],
             finder=self.terms,
         )
         leaned = (*previous.leaned_on[-1:], previous_question) if previous.leaned_on else (previous_question,)
-        return conversation.in_context(text, before=asked, about=about, leaned_on=tuple(leaned))
+        return conversation.in_context(text, before=asked, about=about, leaned_on=tuple(leaned), loosely=True)

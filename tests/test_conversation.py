@@ -9,7 +9,8 @@ import pytest
 
 from ssexplain.content.loader import GlossaryTerm
 from ssexplain.reply.conversation import (
-    About, Subject, TermFinder, about_reply, in_context, leans_on_history, permalink_history, subject_of,
+    About, Subject, TermFinder, about_reply, in_context, leans_on_history, may_lean_on_history, permalink_history,
+    subject_of,
 )
 
 
@@ -33,6 +34,20 @@ from ssexplain.reply.conversation import (
 ])
 def test_which_questions_lean_on_what_came_before(question, leans):
     assert leans_on_history(question) is leans
+
+
+@pytest.mark.parametrize(("question", "may"), [
+    ("can that be fixed?", True),  # whatever leans firmly may lean
+    ("what can the findings show?", True),  # "the findings" of something never named here
+    ("what else do I need to watch for?", True),
+    ("why not in everyone?", True),
+    ("will I need an operation", True),  # short: it may be about the turn before
+    ("What are the usual symptoms?", True),
+    ("What does the spinal fluid test look for in people with this condition?", False),  # the test of what
+    ("Which scan shows the iron on the surface of the brain best in adults?", False),  # long and complete
+])
+def test_which_questions_may_lean_on_what_came_before(question, may):
+    assert may_lean_on_history(question) is may
 
 
 HEARING = GlossaryTerm("sensorineural hearing loss", "Hearing loss from the inner ear or nerve.",
@@ -75,6 +90,25 @@ def test_an_earlier_reply_is_about_its_question_then_its_reading_then_its_passag
     assert about_reply("help", understood=None, cited_topics=[], finder=FINDER) is None  # nothing cited
 
 
+def test_a_reply_that_cited_nothing_is_still_about_what_its_question_named():
+    unanswered = about_reply("will a blood patch help me?", understood=None, cited_topics=[], finder=FINDER)
+    assert unanswered == About(Subject("blood patch", "blood patch"))
+    assert about_reply("what is SS?", understood=None, cited_topics=[], finder=FINDER) is None  # only the condition
+
+
+def test_a_question_that_only_may_lean_is_read_in_context_only_when_asked_to_and_never_on_a_guess():
+    about = About(Subject("lumbar puncture", "lumbar puncture"))
+    before = "why do they take spinal fluid?"
+    assert in_context("what can the findings show?", before=before, about=about) is None
+    loose = in_context("what can the findings show?", before=before, about=about, loosely=True)
+    assert loose.queries[0] == "lumbar puncture: what can the findings show?" and not loose.firm
+    assert in_context("can that be fixed?", before=before, about=about).firm
+    guess = About(Subject("tests and scans", "Tests and scans", from_topic=True))
+    assert in_context("what can the findings show?", before=before, about=guess, loosely=True) is None
+    condition = About(Subject("superficial siderosis", "superficial siderosis"))
+    assert in_context("What are the usual symptoms?", before="what is SS?", about=condition, loosely=True) is None
+
+
 def test_a_follow_up_is_searched_as_what_it_is_about():
     about = About(Subject("hearing loss", "sensorineural hearing loss"))
     reading = in_context("and can that be fixed?", before="why am I going deaf?", about=about,
@@ -110,12 +144,22 @@ def test_a_follow_up_is_answered_from_what_the_conversation_is_about(engine, his
     assert reply.leaned_on and reply.leaned_on[-1] == history[-1]
 
 
+def test_a_question_that_only_may_lean_is_read_in_context_when_that_is_answered_clearly_better(engine):
+    history = ["Why would a doctor order a lumbar puncture for siderosis?"]
+    reply = engine.ask("what can the findings show?", history=history)
+    assert reply.status == "answered"
+    assert reply.understood_as == "About lumbar puncture: what can the findings show?"
+    assert "diagnosis" in engine.content.passage(reply.citations[0].id).topics
+    assert reply.leaned_on == tuple(history)
+
+
 # (earlier questions, a question that stands on its own)
 STANDS_ALONE = [
     (["What is superficial siderosis?"], "What are the usual symptoms?"),
     (["why am I going deaf?"], "What is a blood patch?"),
     (["why am I going deaf?"], "Is there a treatment?"),
     (["What is a blood patch?", "does it work?"], "How is deferiprone taken?"),
+    (["what is deferiprone?"], "What is a cochlear implant?"),  # short, but a new subject
 ]
 
 

@@ -81,6 +81,31 @@ def is_fragment(question: str) -> bool:
     return len(WORD.findall(question)) <= FRAGMENT_WORDS and not NAMES_CONDITION.search(question)
 
 
+# Weaker signs that a question may lean on the turn before. None of them decides alone: the
+# engine reads such a question in context only when that reading is answered clearly better.
+LOOSE_MARGIN = 0.1  # how much better (dense similarity) such a reading must be answered
+SHORT_WORDS = 8  # "what do the results mean?", "will i def need an op"
+ASKS_FOR_MORE = re.compile(r"\b(what|who|anything|anyone|where|how|which)\s+else\b|\bwhy\s+not\b|\bany\s+others?\b",
+                           re.IGNORECASE)
+# "the results", "the tests": a definite thing the question never named itself.
+THE_THING = re.compile(
+    r"\bthe\s+(results?|tests?|scans?|op|operation|procedure|repair|treatment|tablets|drug|medicine|findings?|"
+    r"numbers|levels?|readings?)\b(?!\s+(for|of|on|in)\b)",
+    re.IGNORECASE,
+)
+
+
+def may_lean_on_history(question: str) -> bool:
+    """True for a question that may mean something only after the turn before: "what do the
+    results mean?", "what else should I watch for?", "will I need an op" (short). Weaker
+    than `leans_on_history`: the engine checks such a reading against the question alone."""
+    if leans_on_history(question):
+        return True
+    if ASKS_FOR_MORE.search(question) or THE_THING.search(question):
+        return True
+    return len(WORD.findall(question)) <= SHORT_WORDS
+
+
 def leans_on_history(question: str) -> bool:
     """True for "and what causes it?", "does it work for people with SS?", "reversible?";
     False for "What is SS and how is it treated?" (the condition is named before "it") and
@@ -172,10 +197,12 @@ class About:
 
 def about_reply(question: str, *, understood: Subject | None, cited_topics: list[tuple[str, ...]],
                 finder: TermFinder) -> About | None:
-    """What a previous turn was about, or None if its reply cited nothing to lean on."""
-    if not cited_topics:
-        return None
+    """What a previous turn was about, or None if there is nothing to lean on: a reply that
+    cited nothing is still about what its question named ("wat is the outlook" with no answer
+    is about the outlook), never about the condition as a whole."""
     own = subject_of(question, finder)
+    if not cited_topics:
+        return About(subject=own) if own is not None and own.label != CONDITION_LABEL else None
     if own is not None and own.label == CONDITION_LABEL and understood is not None:
         own = None  # "is it common in SS?" after a blood patch answer is still about the patch
     if own is not None and understood is not None and own.search not in understood.search:
@@ -212,6 +239,7 @@ class Reading:
     queries: tuple[str, ...]
     subject: Subject | None = None
     leaned_on: tuple[str, ...] = ()  # the earlier questions this reading depends on
+    firm: bool = True  # the question plainly leans ("can that be fixed?"), not only may lean
 
     def understood_as(self, question: str) -> str:
         if self.subject is None:
@@ -223,15 +251,21 @@ def _without_opening(question: str) -> str:
     return CONTINUES.sub("", question, count=1).strip(" ,") or question
 
 
-def in_context(question: str, *, before: str, about: About | None, leaned_on: tuple[str, ...] = ()) -> Reading | None:
+def in_context(question: str, *, before: str, about: About | None, leaned_on: tuple[str, ...] = (),
+               loosely: bool = False) -> Reading | None:
     """The question read against what came before (`before` is the earlier question or the
     story's earlier sentences; `about` what the previous reply was about, if there was one).
-    None when the question does not lean on anything or there is nothing to lean on."""
-    if not before.strip() or not leans_on_history(question):
+    None when the question does not lean on anything or there is nothing to lean on.
+    `loosely` also reads a question that only may lean (see `may_lean_on_history`); the
+    reading then says it is not firm."""
+    firm = leans_on_history(question)
+    if not before.strip() or not (firm or (loosely and may_lean_on_history(question))):
         return None
     subject = about.subject if about else None
     if subject is None:
         return None
+    if not firm and (subject.from_topic or subject.label == CONDITION_LABEL):
+        return None  # a guess, or the condition every passage is about: nothing to lean on loosely
     core = _without_opening(question)
     # The question alone is searched beside its two context readings and the rankings fused:
     # a follow-up that turns out to stand on its own still finds its own answer.
@@ -239,6 +273,7 @@ def in_context(question: str, *, before: str, about: About | None, leaned_on: tu
         queries=(f"{subject.search}: {core}", f"{before} {question}", question),
         subject=subject,
         leaned_on=leaned_on,
+        firm=firm,
     )
 
 
