@@ -177,7 +177,9 @@ class Engine:
         context = self._context(text, earlier, story)
         if context is None:
             return alone, self._search(alone)
-        context_hits = self._search(context)
+        queries = [self.retriever.prepare(q) for q in context.queries]
+        found = self.retriever.search(queries, limit=conversation.RERANK_DEPTH)
+        context_hits = conversation.rerank(found, text)[:SEARCH_DEPTH]  # "fixed?" wants a treatment
         best = top_similarity(context_hits)
         weak = not context.firm or (context.subject is not None and context.subject.from_topic)
         if not weak and conversation.subject_of(text, self.terms) is None and best >= self.min_similarity:

@@ -9,8 +9,8 @@ import pytest
 
 from ssexplain.content.loader import GlossaryTerm
 from ssexplain.reply.conversation import (
-    About, Subject, TermFinder, about_reply, in_context, leans_on_history, may_lean_on_history, permalink_history,
-    subject_of,
+    About, Subject, TermFinder, about_reply, asks_for, in_context, leans_on_history, may_lean_on_history,
+    permalink_history, rerank, subject_of,
 )
 
 
@@ -119,6 +119,31 @@ def test_a_follow_up_is_searched_as_what_it_is_about():
     assert in_context("What is a blood patch?", before="why am I going deaf?", about=about) is None
     assert in_context("can that be fixed?", before="", about=about) is None
     assert in_context("can that be fixed?", before="why?", about=None) is None
+
+
+@pytest.mark.parametrize(("question", "wants"), [
+    ("can that be fixed?", "treatment"),
+    ("does it help?", "treatment"),
+    ("and how would they detect it?", "diagnosis"),
+    ("is it going to get worse?", "outlook"),
+    ("where from?", "causes"),
+    ("what is it?", None),
+])
+def test_what_kind_of_answer_a_follow_up_asks_for(question, wants):
+    topics = asks_for(question)
+    assert (topics[0] if topics else None) == wants
+
+
+def test_a_follow_ups_passages_that_give_the_kind_of_answer_asked_for_move_up():
+    from types import SimpleNamespace as Hit
+
+    def hit(pid, score, *topics):
+        return Hit(passage=Hit(id=pid, topics=topics), score=score, similarity=score)
+
+    hits = [hit("what-it-does", 0.50, "hearing"), hit("implant", 0.47, "hearing", "treatment"),
+            hit("far-behind", 0.30, "treatment")]
+    assert [h.passage.id for h in rerank(hits, "can that be fixed?")] == ["implant", "what-it-does", "far-behind"]
+    assert [h.passage.id for h in rerank(hits, "what is it?")] == ["what-it-does", "implant", "far-behind"]
 
 
 # ---------------------------------------------------------------- through the engine

@@ -277,6 +277,44 @@ def in_context(question: str, *, before: str, about: About | None, leaned_on: tu
     )
 
 
+# ---------------------------------------------------------------- ranking a follow-up's passages
+
+# What kind of answer a question asks for, from its own words, as the topics of the passages
+# that give that kind of answer: "can that be fixed?" wants a treatment, "how do they find
+# it?" a test, "will it get worse?" the outlook, "where from?" a cause.
+ASKS_FOR: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), topics)
+    for pattern, topics in (
+        (r"\b(fix\w*|treat\w*|cur(e|ed|es|able)|help(s|ed|ful)?|work(s|ed|ing)?|op|operations?|surgery|repair\w*|"
+         r"therap\w*|do about|manag\w*)\b", ("treatment", "living-with")),
+        (r"\b(find|finds|found|detect\w*|tests?|testing|measur\w*|scans?|diagnos\w*|look for|check\w*|tell)\b",
+         ("diagnosis",)),
+        (r"\b(worse|later|progress\w*|future|permanent\w*|revers\w*|better|improv\w*|spread\w*|outlook|"
+         r"long[- ]term|recover\w*|last|stay)\b", ("outlook",)),
+        (r"\b(caus\w*|come(s)? from|where from|genes?|genetic|inherit\w*|trigger\w*|start\w*)\b", ("causes",)),
+    )
+)
+RERANK_DEPTH = 20  # candidates a follow-up's ranking is drawn from
+# Share of a passage's fused score added when it gives the kind of answer asked for. (Moving up
+# the passages that share the previous reply's main topic as well was tried: no better.)
+ASKS_FOR_BOOST = 0.1
+
+
+def asks_for(question: str) -> tuple[str, ...]:
+    """The topics whose passages give the kind of answer the question asks for (may be none)."""
+    return tuple(t for pattern, topics in ASKS_FOR if pattern.search(question) for t in topics)
+
+
+def rerank(hits: list, question: str) -> list:
+    """A follow-up's hits (read in context, so they are on the right subject), best first once
+    the passages that give the kind of answer asked for are moved up. Each hit keeps its
+    scores; only the order changes."""
+    wanted = set(asks_for(question))
+    if not wanted:
+        return list(hits)
+    return sorted(hits, key=lambda h: -h.score * (1 + ASKS_FOR_BOOST * bool(wanted & set(h.passage.topics))))
+
+
 def permalink_history(reply_leaned_on: tuple[str, ...]) -> list[str]:
     """The earlier questions a link must carry to show the same answer again."""
     return list(reply_leaned_on[-CONTEXT_TURNS:])
