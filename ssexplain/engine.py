@@ -221,6 +221,7 @@ class Engine:
         about = conversation.about_reply(
             asked, understood=previous.subject,
             cited_topics=[self.content.passage(c.id).topics for c in previous.citations],
+            cited_texts=[f"{c.plain} {c.quote}" for c in previous.citations],
             finder=self.terms,
         )
         leaned = (*previous.leaned_on[-1:], previous_question) if previous.leaned_on else (previous_question,)

@@ -96,6 +96,33 @@ def test_a_reply_that_cited_nothing_is_still_about_what_its_question_named():
     assert about_reply("what is SS?", understood=None, cited_topics=[], finder=FINDER) is None  # only the condition
 
 
+THINKING = GlossaryTerm("cognitive impairment", "Problems with memory and thinking.", ("memory problems",),
+                        ("muddled",), ())
+WITH_THINKING = TermFinder((HEARING, PATCH, CONDITION, THINKING))
+HEARING_PASSAGE = "Hearing loss in noisy places is often an early sign."
+
+
+def test_an_earlier_reply_is_about_what_its_passages_name_not_a_word_they_never_use():
+    # "muddled" is a word for thinking problems, but the reply was answered with hearing passages.
+    misread = about_reply("why does everything sound muddled in a cafe?", understood=None,
+                          cited_topics=[("hearing",)], cited_texts=[HEARING_PASSAGE], finder=WITH_THINKING)
+    assert misread.subject == Subject("hearing loss", "sensorineural hearing loss")
+    inherited = about_reply("does that mean it's early?", understood=Subject("cognitive impairment", "cognitive impairment"),
+                            cited_topics=[("hearing",)], cited_texts=[HEARING_PASSAGE], finder=WITH_THINKING)
+    assert inherited.subject.label == "hearing loss"
+    kept = about_reply("is memory trouble from being muddled common?", understood=None, cited_topics=[("thinking-and-mood",)],
+                       cited_texts=["Memory problems are found in about half."], finder=WITH_THINKING)
+    assert kept.subject.label == "memory problems"  # named by the passage too, so it stays
+    # A question that names only the condition is about what its best passage names...
+    named = about_reply("where does the bleeding in SS start?", understood=None, cited_topics=[("causes",)],
+                        cited_texts=["A blood patch can seal a small leak."], finder=WITH_THINKING)
+    assert named.subject.label == "blood patch"
+    # ... unless that passage is about the condition as a whole.
+    whole = about_reply("what is SS?", understood=None, cited_topics=[("what-is",)],
+                        cited_texts=["A blood patch can seal a small leak."], finder=WITH_THINKING)
+    assert whole.subject.label == "superficial siderosis"
+
+
 def test_a_question_that_only_may_lean_is_read_in_context_only_when_asked_to_and_never_on_a_guess():
     about = About(Subject("lumbar puncture", "lumbar puncture"))
     before = "why do they take spinal fluid?"

@@ -28,7 +28,7 @@ here too, so the server is the one place that decides which earlier questions a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ssexplain.content.loader import TOPICS, GlossaryTerm
 
@@ -195,22 +195,56 @@ class About:
     topics: tuple[str, ...] = ()
 
 
+def _lower_first(label: str) -> str:
+    """"Hearing loss" as it opens a sentence of a passage reads "hearing loss" in "About …";
+    "MRI" and "CT myelogram" keep their capitals."""
+    first = label.split()[0]
+    return label if first.isupper() or len(first) == 1 else label[0].lower() + label[1:]
+
+
+def _named(found: list[Subject], *, also_in: tuple[str, ...] | list[str], finder: TermFinder) -> Subject | None:
+    """The first (at most two) terms found, other than the condition; with `also_in`, only
+    those that one of these texts names as well."""
+    named = [s for s in found if s.search.lower() not in CONDITION_TERMS]
+    if also_in:
+        named_there = {s.search for text in also_in for s in finder.find(text)}
+        named = [s for s in named if s.search in named_there]
+    if not named:
+        return None
+    named = named[:MAX_SUBJECT_TERMS]
+    return Subject(" and ".join(s.label for s in named), " ".join(s.search for s in named))
+
+
 def about_reply(question: str, *, understood: Subject | None, cited_topics: list[tuple[str, ...]],
-                finder: TermFinder) -> About | None:
+                finder: TermFinder, cited_texts: tuple[str, ...] | list[str] = ()) -> About | None:
     """What a previous turn was about, or None if there is nothing to lean on: a reply that
     cited nothing is still about what its question named ("wat is the outlook" with no answer
     is about the outlook), never about the condition as a whole."""
     own = subject_of(question, finder)
     if not cited_topics:
         return About(subject=own) if own is not None and own.label != CONDITION_LABEL else None
+    if cited_texts and own is not None and own.label != CONDITION_LABEL:
+        # "why does everything sound muddled?" answered with hearing passages was not about
+        # thinking: keep only the terms the reply's own passages name too.
+        own = _named(finder.find(question), also_in=cited_texts, finder=finder)
+    topics = _main_topics(cited_topics)
+    general = not topics or topics[0] in GENERAL_TOPICS
+    if cited_texts and understood is not None and understood.label != CONDITION_LABEL:
+        named_there = {s.search for text in cited_texts for s in finder.find(text)}
+        if not any(term in understood.search for term in named_there):
+            understood = None  # the previous reply was read as something its passages never name
+    if cited_texts and (own is None or own.label == CONDITION_LABEL) and understood is None and not general:
+        # The earlier question named nothing ("where does the bleeding start?"): the reply's
+        # best passage says what it was about, in the documents' terms. (A reply about the
+        # condition as a whole was about the condition, not the terms its passage used.)
+        found = finder.find(cited_texts[0])
+        own = _named([replace(s, label=_lower_first(s.label)) for s in found], also_in=(), finder=finder) or own
     if own is not None and own.label == CONDITION_LABEL and understood is not None:
         own = None  # "is it common in SS?" after a blood patch answer is still about the patch
     if own is not None and understood is not None and own.search not in understood.search:
         # "what are its side effects?" after deferiprone: side effects, of deferiprone.
         if own.label != CONDITION_LABEL and understood.label != CONDITION_LABEL:
             own = Subject(f"{own.label} and {understood.label}", f"{own.search} {understood.search}")
-    topics = _main_topics(cited_topics)
-    general = not topics or topics[0] in GENERAL_TOPICS
     if understood is None and topics and not general and (own is None or own.label == CONDITION_LABEL):
         # "Is it the SS?" after a bladder story: the passages it was answered with say what it was about.
         title = TOPICS[topics[0]]
