@@ -181,13 +181,15 @@ class Engine:
         found = self.retriever.search(queries, limit=conversation.RERANK_DEPTH)
         context_hits = conversation.rerank(found, text)[:SEARCH_DEPTH]  # "fixed?" wants a treatment
         best = top_similarity(context_hits)
-        weak = not context.firm or (context.subject is not None and context.subject.from_topic)
-        if not weak and conversation.subject_of(text, self.terms) is None and best >= self.min_similarity:
+        own = conversation.subject_of(text, self.terms)
+        firm = context.firm and not conversation.names_a_new_subject(text, own)
+        weak = not firm or (context.subject is not None and context.subject.from_topic)
+        if not weak and own is None and best >= self.min_similarity:
             return context, context_hits
         alone_hits = self._search(alone)
-        # A question that only may lean ("what do the results mean?") must be answered clearly
-        # better in context; otherwise it is a new question and is read alone.
-        margin = 0.0 if context.firm else conversation.LOOSE_MARGIN
+        # A question that only may lean ("what did the findings show?", "memory loss
+        # usual?") must be answered clearly better in context; else it is read alone.
+        margin = 0.0 if firm else conversation.LOOSE_MARGIN
         if best > top_similarity(alone_hits) + margin:
             return context, context_hits
         return alone, alone_hits
@@ -221,7 +223,7 @@ class Engine:
         about = conversation.about_reply(
             asked, understood=previous.subject,
             cited_topics=[self.content.passage(c.id).topics for c in previous.citations],
-            cited_texts=[f"{c.plain} {c.quote}" for c in previous.citations],
+            cited_texts=[f"{c.plain} {c.quote}" for c in previous.citations], cited_ids=[c.id for c in previous.citations],
             finder=self.terms,
         )
         leaned = (*previous.leaned_on[-1:], previous_question) if previous.leaned_on else (previous_question,)

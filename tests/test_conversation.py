@@ -10,7 +10,7 @@ import pytest
 from ssexplain.content.loader import GlossaryTerm
 from ssexplain.reply.conversation import (
     About, Subject, TermFinder, about_reply, asks_for, in_context, leans_on_history, may_lean_on_history,
-    permalink_history, rerank, subject_of,
+    names_a_new_subject, permalink_history, rerank, subject_of,
 )
 
 
@@ -98,29 +98,42 @@ def test_a_reply_that_cited_nothing_is_still_about_what_its_question_named():
 
 THINKING = GlossaryTerm("cognitive impairment", "Problems with memory and thinking.", ("memory problems",),
                         ("muddled",), ())
-WITH_THINKING = TermFinder((HEARING, PATCH, CONDITION, THINKING))
-HEARING_PASSAGE = "Hearing loss in noisy places is often an early sign."
+LINKED_HEARING = GlossaryTerm("sensorineural hearing loss", "Hearing loss from the inner ear or nerve.",
+                              ("hearing loss", "deafness"), ("going deaf",), ("noise-early-sign",))
+LINKED_PATCH = GlossaryTerm("blood patch", "Some of your own blood put over a leak.", (), ("patch",), ("patch-seals",))
+WITH_THINKING = TermFinder((LINKED_HEARING, LINKED_PATCH, CONDITION, THINKING))
+NOISE = {"cited_texts": ["Trouble hearing in noisy places is often an early sign."], "cited_ids": ["noise-early-sign"]}
+PATCH_PASSAGE = {"cited_texts": ["Your own blood can seal a small leak."], "cited_ids": ["patch-seals"]}
 
 
 def test_an_earlier_reply_is_about_what_its_passages_name_not_a_word_they_never_use():
-    # "muddled" is a word for thinking problems, but the reply was answered with hearing passages.
+    # "muddled" is a word for thinking problems, but the reply was answered with a hearing passage.
     misread = about_reply("why does everything sound muddled in a cafe?", understood=None,
-                          cited_topics=[("hearing",)], cited_texts=[HEARING_PASSAGE], finder=WITH_THINKING)
+                          cited_topics=[("hearing",)], finder=WITH_THINKING, **NOISE)
     assert misread.subject == Subject("hearing loss", "sensorineural hearing loss")
-    inherited = about_reply("does that mean it's early?", understood=Subject("cognitive impairment", "cognitive impairment"),
-                            cited_topics=[("hearing",)], cited_texts=[HEARING_PASSAGE], finder=WITH_THINKING)
+    inherited = about_reply("does that mean it's early?", understood=Subject("memory problems", "cognitive impairment"),
+                            cited_topics=[("hearing",)], finder=WITH_THINKING, **NOISE)
     assert inherited.subject.label == "hearing loss"
-    kept = about_reply("is memory trouble from being muddled common?", understood=None, cited_topics=[("thinking-and-mood",)],
-                       cited_texts=["Memory problems are found in about half."], finder=WITH_THINKING)
+    kept = about_reply("is being muddled common?", understood=None, cited_topics=[("thinking-and-mood",)],
+                       cited_texts=["Memory problems are found in about half."], cited_ids=["half"], finder=WITH_THINKING)
     assert kept.subject.label == "memory problems"  # named by the passage too, so it stays
-    # A question that names only the condition is about what its best passage names...
+    # A question that names only the condition is about the terms tied to its best passage...
     named = about_reply("where does the bleeding in SS start?", understood=None, cited_topics=[("causes",)],
-                        cited_texts=["A blood patch can seal a small leak."], finder=WITH_THINKING)
-    assert named.subject.label == "blood patch"
+                        finder=WITH_THINKING, **PATCH_PASSAGE)
+    assert named.subject == Subject("blood patch", "blood patch")
     # ... unless that passage is about the condition as a whole.
-    whole = about_reply("what is SS?", understood=None, cited_topics=[("what-is",)],
-                        cited_texts=["A blood patch can seal a small leak."], finder=WITH_THINKING)
+    whole = about_reply("what is SS?", understood=None, cited_topics=[("what-is",)], finder=WITH_THINKING,
+                        **PATCH_PASSAGE)
     assert whole.subject.label == "superficial siderosis"
+
+
+def test_a_short_question_that_names_its_own_subject_leans_no_more_than_a_full_one():
+    thinking = Subject("memory problems", "cognitive impairment")
+    assert names_a_new_subject("memory loss usual?", thinking)
+    assert not names_a_new_subject("and memory problems?", thinking)  # "and" carries on
+    assert not names_a_new_subject("is that from memory problems?", thinking)  # "that" points back
+    assert not names_a_new_subject("fixable later?", None)
+    assert not names_a_new_subject("common in SS?", Subject("superficial siderosis", "superficial siderosis"))
 
 
 def test_a_question_that_only_may_lean_is_read_in_context_only_when_asked_to_and_never_on_a_guess():

@@ -28,7 +28,7 @@ here too, so the server is the one place that decides which earlier questions a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ssexplain.content.loader import TOPICS, GlossaryTerm
 
@@ -84,7 +84,7 @@ def is_fragment(question: str) -> bool:
 # Weaker signs that a question may lean on the turn before. None of them decides alone: the
 # engine reads such a question in context only when that reading is answered clearly better.
 LOOSE_MARGIN = 0.1  # how much better (dense similarity) such a reading must be answered
-SHORT_WORDS = 8  # "what do the results mean?", "will i def need an op"
+SHORT_WORDS = 8  # "what did the findings show?", "will I need an operation then"
 ASKS_FOR_MORE = re.compile(r"\b(what|who|anything|anyone|where|how|which)\s+else\b|\bwhy\s+not\b|\bany\s+others?\b",
                            re.IGNORECASE)
 # "the results", "the tests": a definite thing the question never named itself.
@@ -96,14 +96,22 @@ THE_THING = re.compile(
 
 
 def may_lean_on_history(question: str) -> bool:
-    """True for a question that may mean something only after the turn before: "what do the
-    results mean?", "what else should I watch for?", "will I need an op" (short). Weaker
+    """True for a question that may mean something only after the turn before: "what did the
+    findings show?", "what else should I watch for?", "will I need an operation" (short). Weaker
     than `leans_on_history`: the engine checks such a reading against the question alone."""
     if leans_on_history(question):
         return True
     if ASKS_FOR_MORE.search(question) or THE_THING.search(question):
         return True
     return len(WORD.findall(question)) <= SHORT_WORDS
+
+
+def names_a_new_subject(question: str, own: "Subject | None") -> bool:
+    """"memory loss usual?" is short, but it names what it asks about and points back at
+    nothing: it leans no more than a full question does ("and memory problems?" still leans)."""
+    if own is None or own.label == CONDITION_LABEL:
+        return False
+    return not CONTINUES.search(question) and _pointer(question) is None
 
 
 def leans_on_history(question: str) -> bool:
@@ -147,6 +155,15 @@ class TermFinder:
                     self._forms.append((pattern, term, kind, needle, bool(flags)))
         # Longest phrase first, so "cochlear implant" wins over "implant".
         self._forms.sort(key=lambda f: -len(f[0].pattern))
+        # The terms the glossary itself ties to each passage, by their plainest name.
+        self._linked: dict[str, list[Subject]] = {}
+        for term in glossary:
+            for pid in term.passages:
+                self._linked.setdefault(pid, []).append(Subject(_label(term, "lay", term.term), term.term))
+
+    def linked(self, passage_id: str) -> list[Subject]:
+        """The glossary terms whose entries point to this passage."""
+        return list(self._linked.get(passage_id, ()))
 
     def find(self, text: str) -> list[Subject]:
         found: list[tuple[int, int, GlossaryTerm, str, str]] = []
@@ -195,20 +212,10 @@ class About:
     topics: tuple[str, ...] = ()
 
 
-def _lower_first(label: str) -> str:
-    """"Hearing loss" as it opens a sentence of a passage reads "hearing loss" in "About …";
-    "MRI" and "CT myelogram" keep their capitals."""
-    first = label.split()[0]
-    return label if first.isupper() or len(first) == 1 else label[0].lower() + label[1:]
-
-
-def _named(found: list[Subject], *, also_in: tuple[str, ...] | list[str], finder: TermFinder) -> Subject | None:
-    """The first (at most two) terms found, other than the condition; with `also_in`, only
-    those that one of these texts names as well."""
-    named = [s for s in found if s.search.lower() not in CONDITION_TERMS]
-    if also_in:
-        named_there = {s.search for text in also_in for s in finder.find(text)}
-        named = [s for s in named if s.search in named_there]
+def _named(found: list[Subject], *, keep: set[str] | None = None) -> Subject | None:
+    """The first (at most two) terms found, other than the condition; with `keep`, only
+    those among these terms."""
+    named = [s for s in found if s.search.lower() not in CONDITION_TERMS and (keep is None or s.search in keep)]
     if not named:
         return None
     named = named[:MAX_SUBJECT_TERMS]
@@ -216,29 +223,31 @@ def _named(found: list[Subject], *, also_in: tuple[str, ...] | list[str], finder
 
 
 def about_reply(question: str, *, understood: Subject | None, cited_topics: list[tuple[str, ...]],
-                finder: TermFinder, cited_texts: tuple[str, ...] | list[str] = ()) -> About | None:
+                finder: TermFinder, cited_texts: tuple[str, ...] | list[str] = (),
+                cited_ids: tuple[str, ...] | list[str] = ()) -> About | None:
     """What a previous turn was about, or None if there is nothing to lean on: a reply that
     cited nothing is still about what its question named ("wat is the outlook" with no answer
     is about the outlook), never about the condition as a whole."""
     own = subject_of(question, finder)
     if not cited_topics:
         return About(subject=own) if own is not None and own.label != CONDITION_LABEL else None
-    if cited_texts and own is not None and own.label != CONDITION_LABEL:
+    # The terms the reply's passages name, or that the glossary ties to them.
+    named_there = {s.search for text in cited_texts for s in finder.find(text)}
+    named_there |= {s.search for pid in cited_ids for s in finder.linked(pid)}
+    if named_there and own is not None and own.label != CONDITION_LABEL:
         # "why does everything sound muddled?" answered with hearing passages was not about
         # thinking: keep only the terms the reply's own passages name too.
-        own = _named(finder.find(question), also_in=cited_texts, finder=finder)
+        own = _named(finder.find(question), keep=named_there)
     topics = _main_topics(cited_topics)
     general = not topics or topics[0] in GENERAL_TOPICS
-    if cited_texts and understood is not None and understood.label != CONDITION_LABEL:
-        named_there = {s.search for text in cited_texts for s in finder.find(text)}
+    if named_there and understood is not None and understood.label != CONDITION_LABEL:
         if not any(term in understood.search for term in named_there):
             understood = None  # the previous reply was read as something its passages never name
-    if cited_texts and (own is None or own.label == CONDITION_LABEL) and understood is None and not general:
-        # The earlier question named nothing ("where does the bleeding start?"): the reply's
-        # best passage says what it was about, in the documents' terms. (A reply about the
-        # condition as a whole was about the condition, not the terms its passage used.)
-        found = finder.find(cited_texts[0])
-        own = _named([replace(s, label=_lower_first(s.label)) for s in found], also_in=(), finder=finder) or own
+    if cited_ids and (own is None or own.label == CONDITION_LABEL) and understood is None and not general:
+        # The earlier question named nothing ("where does the bleeding start?"): the terms the
+        # glossary ties to the reply's best passage say what it was about. (A reply about the
+        # condition as a whole was about the condition.)
+        own = _named(finder.linked(cited_ids[0])) or own
     if own is not None and own.label == CONDITION_LABEL and understood is not None:
         own = None  # "is it common in SS?" after a blood patch answer is still about the patch
     if own is not None and understood is not None and own.search not in understood.search:
