@@ -10,7 +10,7 @@ import pytest
 from ssexplain.content.triage_rules import CATEGORY_TIERS, load_triage
 from ssexplain.errors import ContentError
 from ssexplain.evaluation import triage as bank_eval
-from ssexplain.reply.triage import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, pieces
+from ssexplain.reply.triage import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, is_past, masked, not_now, pieces
 
 BANKS = Path(__file__).resolve().parent / "banks"
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -44,6 +44,9 @@ IN_PASSING = [
     "the haematologist next month, oh and she has had a temperature and shivers since last night",
     "we have been reading everything about the surgery options and the blood patch and whether "
     "it is worth travelling to london for it but right now his words are all jumbled and his face looks droopy",
+    # A story told in the past whose last sentence is told in the present.
+    "We saw the audiologist last year and the hearing aids were fitted in March. She got on well with them "
+    "and we went on holiday. This evening her mouth is drooping on one side and her words are slurred.",
 ]
 NOT_URGENT = [
     "years ago I had a thunderclap headache, could that be the cause?",
@@ -56,6 +59,8 @@ NOT_URGENT = [
     "is a stiff neck part of superficial siderosis?",
     "what is agranulocytosis?",
     "how is superficial siderosis treated?",
+    "I'm on deferiprone and my hearing is still poor, will it help?",  # "still" is not "ill"
+    "I've never actually fainted, I just feel unsteady when I stand up",
 ]
 
 
@@ -112,6 +117,41 @@ def test_every_sentence_and_runs_of_long_sentences_are_read():
     assert any(p.startswith("w24 ") for p in found)  # a run of words from inside the long sentence
 
 
+# How a piece is read (docs/SAFETY.md, "Figures"): sudden-onset and clinical wordings are now,
+# a sentence told in the present is not carried into a story told in the past, a run of words
+# cut from mid-sentence is not a general question, and "never actually ..." is a denial.
+STORY = "Last year we moved house and she was diagnosed in 2019. We went to the clinic and they fitted aids."
+
+
+@pytest.mark.parametrize(
+    ("piece", "message", "past"),
+    [
+        ("it was fine when I went to bed and now I can't hear in my left ear", "", False),
+        ("she was fine an hour ago", "", False),
+        ("it was fine, it went away after a day", "", True),
+        ("the needle went in my back in clinic and my head aches when I stand", "", False),
+        ("back in 2019 I had a fit", "", True),
+        ("patient presenting with fever, last bloods two weeks ago", "", False),
+        ("her lips are swelling and she's got a rash", STORY, False),
+        ("they fitted aids and she fainted", STORY, True),
+    ],
+)
+def test_what_reads_as_past(piece, message, past):
+    whole = f"{message} {piece}".strip() if message else ""
+    assert is_past(piece, whole) is past
+
+
+def test_a_run_of_words_from_mid_sentence_is_not_a_general_question():
+    message = "Since my shunt surgery I know the signs and I now have a high fever and a stiff neck and feel sick."
+    assert not not_now("have a high fever and a stiff neck and feel", message)
+    assert not_now("have you got a leaflet about meningitis", "have you got a leaflet about meningitis")
+
+
+def test_never_actually_is_a_denial():
+    assert "fainted" not in masked("I've never actually fainted")
+    assert "passed out" not in masked("he never really passed out")
+
+
 @pytest.mark.parametrize(
     ("edit", "problem"),
     [
@@ -151,13 +191,13 @@ def _part(results, bank, folds):
 def test_urgent_messages_of_the_tuning_folds_are_caught(bank_results):
     tuning = _part(bank_results, "urgent", bank_eval.TUNING_FOLDS)
     missed = sum(not r.correct for r in tuning)
-    assert missed <= 1, f"{missed}/{len(tuning)} tuning urgent messages missed (measured: 1)"
+    assert missed == 0, f"{missed}/{len(tuning)} tuning urgent messages missed (measured: 0)"
 
 
 def test_urgent_messages_of_the_held_out_folds_are_caught(bank_results):
     held = _part(bank_results, "urgent", bank_eval.HELD_OUT_FOLDS)
     caught = sum(r.correct for r in held)
-    assert caught >= 0.90 * len(held), f"{caught}/{len(held)} held-out urgent caught"
+    assert caught >= 0.92 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 136/147)"
 
 
 def test_urgent_bank_messages_get_the_right_tier(bank_results):
@@ -167,7 +207,8 @@ def test_urgent_bank_messages_get_the_right_tier(bank_results):
 
 
 def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results):
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.15), (bank_eval.HELD_OUT_FOLDS, 0.21)):
+    # measured 24/214 (0.112) tuning and 28/147 (0.190) held out
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.12), (bank_eval.HELD_OUT_FOLDS, 0.20)):
         near = _part(bank_results, "near_miss", folds)
         false = sum(not r.correct for r in near)
         assert false <= limit * len(near), f"folds {folds}: {false}/{len(near)} near misses alarmed"

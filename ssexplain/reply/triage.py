@@ -153,6 +153,12 @@ def _p(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
+# A sudden change from normal: "she was fine an hour ago", "it was fine when I went to bed".
+ONSET = (
+    r"\b(was|were) (fine|ok|okay|normal|well|alright|all right|perfectly fine)( (until|till|when (i|he|she|we) went|"
+    r"at (breakfast|lunch|dinner|tea)|this (morning|afternoon)|yesterday|last night|earlier|an hour ago|"
+    r"(\d+|a few|an?|two|three) (minutes?|mins?|hours?|hrs?) ago))\b"
+)
 # Happening now: these override a mention of the past in the same sentence.
 NOW = _p(
     r"\b(right now|just now|rn|at the moment|currently|still|again|tonight|"
@@ -160,7 +166,7 @@ NOW = _p(
     r"keeps?|won'?t|isn'?t|is not|can'?t|cannot|cant|wont|isnt|"
     r"(is|are|am|i'?m|he'?s|she'?s|they'?re|hes|shes|im) (\w+ )?\w+ing|"
     r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b"
-    r"|\bnow\b(?<!better now)(?<!fine now)(?<!ok now)(?<!okay now)(?<!well now)(?<!good now)"
+    r"|\bnow\b(?<!better now)(?<!fine now)(?<!ok now)(?<!okay now)(?<!well now)(?<!good now)|" + ONSET
 )
 # Strong signs it is going on now: these alone override a past marker.
 STRONG_NOW = _p(
@@ -169,19 +175,25 @@ STRONG_NOW = _p(
     r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
     r"won'?t|wont|isn'?t|isnt|is not|can'?t|cant|cannot|keeps?|"
     r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b|"
-    r"\bnow (he|she|i|my|his|her|it)('?s|'?m| is| are| am)? (\w+ing|not|can'?t|won'?t)\b"
+    r"\bnow (he|she|i|my|his|her|it)('?s|'?m| is| are| am)? (\w+ing|not|can'?t|won'?t)\b|"
+    + ONSET + r"|\b(presenting|presents|presented) with\b|\bc/o\b"
 )
 # Recent, but not on its own proof of "now" against a story told in the past.
-RECENT = _p(r"\b(today|this (morning|afternoon|evening)|since (yesterday|last night|this|an hour|\d+)|overnight)\b")
+RECENT = _p(
+    r"\b(today|this (morning|afternoon|evening)|overnight|since (yesterday|last night|this|an hour|\d+|the day before|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|the weekend|lunch\w*|breakfast|dinner|tea ?time|bedtime|"
+    r"we got (home|back)|(he|she|i|we) (got|came) (home|back)|the (op|operation|procedure|surgery|lumbar puncture|lp|spinal tap)))\b"
+)
 PAST = _p(
     r"\b((\d+|an?|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|couple of|a couple of) "
     r"(years?|months?|weeks?|decades?) (ago|back)|"
     r"last (year|month|week|weekend|winter|summer|spring|autumn|christmas|easter|january|february|march|april|may|"
-    r"june|july|august|september|october|november|december)|back in|in (19|20)\d\d|in (january|february|march|april|"
+    r"june|july|august|september|october|november|december)|back (in|at) (19|20|the|my|those|school|college|uni|january|"
+    r"february|march|april|june|july|august|september|october|november|december|spring|summer|autumn|winter)|back then|in (19|20)\d\d|in (january|february|march|april|"
     r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d|eight|"
     r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously(?! (well|independent|fit|healthy|active|normal|fine))|a while (back|ago)|"
     r"long ago|years back|(years|months|ages|decades) ago|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
-    r"(it|that) was fine|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
+    r"(it|that) was fine(?! (until|till|when|this|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
     r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round)\b"
 )
@@ -196,7 +208,7 @@ WHAT_IF = _p(
     r"\bhow (do|would|will|can|could) (i|we|you|people) (know|tell|recogni[sz]e|spot)\b|\bwarning signs?\b|"
     r"\bwhat are the (signs|symptoms)\b|\b(watch|look) out for\b|\b(should i|do i) (go|call)\b.{0,40}\bif\b|"
     r"\b(worr\w+|scared|afraid|frightened|fear|nervous)\b.{0,40}\b(might|could|will|would|going to|one day|ever|in (the )?future)\b|"
-    r"\bwhen to (call|worry|go|ring)\b"
+    r"\bwhen to (call|worry|go|ring)\b|\bi (imagine|picture)\b"
 )
 # A question asking for information about a symptom, not telling of one.
 INFO = _p(
@@ -221,7 +233,7 @@ PERSONAL = _p(
 # masked before patterns are read. "no feeling", "no control" and the like are symptoms, so kept.
 NEGATED = _p(
     r"\b(no|without|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
-    r"haven'?t had|hasn'?t had|never had|never (actually |really |ever )?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
+    r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
     r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
     r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|return|recovery|improvement|"
     r"(me|him|her|us|them|you)\b)"  # "better off without me" is not a denial
@@ -275,6 +287,23 @@ def _no_sign_of_now(piece: str, message: str) -> bool:
     return not (NOW.search(piece) or RECENT.search(piece) or HAPPENING.search(piece) or TOLD_IN_PAST.search(piece))
 
 
+# Told in the present: "and my mouth is drooping", "she's got hives", "I have head pain when I stand".
+PRESENT = _p(
+    r"\b(is|are|am|i'?m|he'?s|she'?s|they'?re|hes|shes|im) (\w+ ){0,2}\w+ing\b|"
+    r"\b(i'?ve|he'?s|she'?s|they'?ve|we'?ve|ive|hes|shes) got\b|\b(has|have) got\b|"
+    r"\b(i|he|she|we|they) (have|has|feel|feels|can'?t|cannot|keeps?)\b"
+)
+
+
+@lru_cache(maxsize=64)
+def _sentence_set(message: str) -> frozenset[str]:
+    return frozenset(sentences(message))
+
+
+def _starts_sentence(piece: str, message: str) -> bool:
+    return piece == message or any(piece.startswith(s[:40]) for s in _sentence_set(message))
+
+
 @lru_cache(maxsize=64)
 def _story_in_past(message: str) -> bool:
     return bool(PAST.search(message))  # once per message, not once per piece
@@ -292,12 +321,15 @@ def is_past(piece: str, message: str = "") -> bool:
     return (
         _story_in_past(message) and bool(PAST_VERB.search(piece))
         and not RECENT.search(piece) and not TOLD_IN_PAST.search(piece)
+        and not (PRESENT.search(piece) and piece in _sentence_set(message))
     )
 
 
 def not_now(piece: str, message: str) -> bool:
     """Past, general, asking for information, or figurative: never urgent, whatever it mentions."""
-    if is_past(piece, message) or is_general(piece) or is_figurative(piece):
+    if is_past(piece, message) or is_figurative(piece):
+        return True
+    if is_general(piece) and (not message or _starts_sentence(piece, message)):
         return True
     return bool(INFO.search(piece)) and not STRONG_NOW.search(piece)
 
