@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_RATE_LIMIT = "30 per minute"
 RATE_LIMIT_OFF = "off"
-ENCODERS = ("onnx", "torch")
+ENCODERS = ("onnx", "onnx-int8", "torch")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 

@@ -17,7 +17,7 @@ import pytest
 from ssexplain.config import Settings
 from ssexplain.engine import Engine
 from ssexplain.errors import BadQuestion
-from ssexplain.search.embedding import OnnxEncoder, TorchEncoder
+from ssexplain.search.embedding import ONNX_INT8_FILE, OnnxEncoder, TorchEncoder
 from ssexplain.search.index_store import model_folder
 
 BANKS = Path(__file__).parent / "banks"
@@ -73,6 +73,34 @@ def test_both_encoders_give_every_bank_message_the_same_reply(torch_engine, onnx
 
     differ = [m[:80] for m, h in messages if reply(torch_engine, m, h) != reply(onnx_engine, m, h)]
     assert differ == []
+
+
+@pytest.fixture(scope="module")
+def int8_engine(config: Settings) -> Engine:
+    encoder = OnnxEncoder(model_folder(config.index_dir), file=ONNX_INT8_FILE)
+    return Engine.load(config, encoder=encoder)
+
+
+@pytest.mark.slow
+def test_the_int8_copy_is_near_fp32_not_equal(onnx_engine, int8_engine, messages):
+    texts = [m for m, _ in messages]
+    cosines = np.sum(onnx_engine.encoder.encode(texts) * int8_engine.encoder.encode(texts), axis=1)
+    assert cosines.mean() >= 0.98 and cosines.min() >= 0.95
+    assert cosines.min() < 0.9999, "the int8 file is a copy of fp32: quantisation did not happen"
+
+
+@pytest.mark.slow
+def test_int8_gives_the_urgent_reply_wherever_fp32_does(onnx_engine, int8_engine):
+    """Serving int8 must never lose an emergency the fp32 model catches (SSEXPLAIN_ENCODER=onnx-int8)."""
+    urgent = [m for path in ("triage_urgent.jsonl", "triage_near_miss.jsonl")
+              for m in _lines(BANKS / path) if m.get("fold") == COMPARED_FOLD]
+    lost = [m["message"][:80] for m in urgent
+            if onnx_engine.ask(m["message"]).status == "urgent" and int8_engine.ask(m["message"]).status != "urgent"]
+    assert len(urgent) >= 100 and lost == []
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_ask_errors_when_the_onnx_export_is_missing(tmp_path):

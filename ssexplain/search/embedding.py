@@ -22,6 +22,7 @@ from ssexplain.errors import ModelError
 
 ONNX_DIR = "onnx"
 ONNX_FILE = "model.onnx"
+ONNX_INT8_FILE = "model.int8.onnx"  # int8 weights of the same graph (SSEXPLAIN_ENCODER=onnx-int8)
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 DEFAULT_MAX_TOKENS = 256
 BATCH_SIZE = 64
@@ -147,8 +148,8 @@ class OnnxEncoder:
     the vectors match sentence-transformers' (the build checks that they do).
     """
 
-    def __init__(self, path: Path, *, threads: int = 1) -> None:
-        onnx_file = path / ONNX_DIR / ONNX_FILE
+    def __init__(self, path: Path, *, threads: int = 1, file: str = ONNX_FILE) -> None:
+        onnx_file = path / ONNX_DIR / file
         if not onnx_file.exists() or not (path / "tokenizer.json").exists():
             raise ModelError(f"no ONNX export in {path}: run `python -m ssexplain build-index` (or `make run`)")
         try:
@@ -216,6 +217,8 @@ def load_encoder(configured: str = "", *, kind: str = "torch", threads: int = 1)
     path = resolve_model_path(configured)
     if kind == "onnx":
         return OnnxEncoder(path, threads=threads)
+    if kind == "onnx-int8":
+        return OnnxEncoder(path, threads=threads, file=ONNX_INT8_FILE)
     if kind == "torch":
         return TorchEncoder(path, threads=threads)
-    raise ModelError(f"unknown encoder {kind!r}: use onnx or torch")
+    raise ModelError(f"unknown encoder {kind!r}: use onnx, onnx-int8 or torch")

@@ -19,7 +19,7 @@ from ssexplain.content.loader import Content, Passage, content_hash, load_conten
 from ssexplain.search.embedding import Encoder, TorchEncoder, load_encoder, model_id, resolve_model_path
 from ssexplain.errors import IndexNotReady
 from ssexplain.search.example_index import MANIFEST_KEY as SAFETY_EXAMPLES, build_example_vectors
-from ssexplain.search.onnx_export import check_export, check_sample, export_onnx
+from ssexplain.search.onnx_export import check_export, check_sample, export_onnx, quantize_int8
 from ssexplain.search.query_expansion import without_condition_name
 
 INDEX_FILE = "passages.faiss"
@@ -91,6 +91,7 @@ def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", enc
     if model_record:
         export_onnx(encoder)
         model_record["onnx"] = check_export(encoder, check_sample([text for _, _, text in pairs]))
+        model_record["onnx_int8"] = quantize_int8(encoder.path, check_sample([text for _, _, text in pairs]))
     index = faiss.IndexFlatIP(encoder.dimension)
     index.add(matrix)
 
