@@ -127,6 +127,19 @@ def test_an_earlier_reply_is_about_what_its_passages_name_not_a_word_they_never_
     assert whole.subject.label == "superficial siderosis"
 
 
+@pytest.mark.parametrize(("question", "spelled"), [
+    ("is that painful?", "is blood patch painful?"),
+    ("how often do they work?", "how often do blood patch work?"),  # searched, never shown
+    ("is it true that it can fail?", "is it true that blood patch can fail?"),  # "it is true that" stands for what follows
+    ("what are its risks?", None),  # "its" would need rewording
+    ("is there a waiting list?", None),  # "is there" points at nothing
+])
+def test_a_follow_up_is_also_searched_with_its_pointer_spelled_out(question, spelled):
+    reading = in_context(question, before="What is a blood patch?", about=About(Subject("blood patch", "blood patch")),
+                         loosely=True)
+    assert (reading.queries[0] if len(reading.queries) == 4 else None) == spelled
+
+
 def test_a_short_question_that_names_its_own_subject_leans_no_more_than_a_full_one():
     thinking = Subject("memory problems", "cognitive impairment")
     assert names_a_new_subject("memory loss usual?", thinking)
@@ -141,7 +154,7 @@ def test_a_question_that_only_may_lean_is_read_in_context_only_when_asked_to_and
     before = "why do they take spinal fluid?"
     assert in_context("what can the findings show?", before=before, about=about) is None
     loose = in_context("what can the findings show?", before=before, about=about, loosely=True)
-    assert loose.queries[0] == "lumbar puncture: what can the findings show?" and not loose.firm
+    assert loose.queries[0] == "lumbar puncture: what can the findings show?" and not loose.firm  # no pointer
     assert in_context("can that be fixed?", before=before, about=about).firm
     guess = About(Subject("tests and scans", "Tests and scans", from_topic=True))
     assert in_context("what can the findings show?", before=before, about=guess, loosely=True) is None
@@ -153,7 +166,8 @@ def test_a_follow_up_is_searched_as_what_it_is_about():
     about = About(Subject("hearing loss", "sensorineural hearing loss"))
     reading = in_context("and can that be fixed?", before="why am I going deaf?", about=about,
                          leaned_on=("why am I going deaf?",))
-    assert reading.queries == ("sensorineural hearing loss: can that be fixed?",
+    assert reading.queries == ("can sensorineural hearing loss be fixed?",  # the pointer spelled out
+                               "sensorineural hearing loss: can that be fixed?",
                                "why am I going deaf? and can that be fixed?", "and can that be fixed?")
     assert reading.understood_as("and can that be fixed?") == "About hearing loss: and can that be fixed?"
     assert in_context("What is a blood patch?", before="why am I going deaf?", about=about) is None

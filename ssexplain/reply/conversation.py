@@ -67,12 +67,29 @@ GENERAL_TOPICS = frozenset({"what-is", "types"})  # about the condition as a who
 
 
 def _pointer(question: str) -> re.Match[str] | None:
-    """The first word that points back at something earlier, if any."""
-    text = THIS_CONDITION.sub(" ", question)
-    text = EXISTENTIAL_THERE.sub(" ", text)
-    text = IMPERSONAL_IT.sub(" ", text)
-    text = JOINING_THAT.sub(lambda m: m.group(1), text)
+    """The first word that points back at something earlier, if any. What is blanked out
+    keeps its length, so the match's position is its position in the question."""
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group(0))
+
+    text = THIS_CONDITION.sub(blank, question)
+    text = EXISTENTIAL_THERE.sub(blank, text)
+    text = IMPERSONAL_IT.sub(blank, text)
+    text = JOINING_THAT.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text)
     return POINTS_BACK.search(text)
+
+
+# The pointer words a subject can stand in for as they are: "can that be fixed?" is "can
+# hearing loss be fixed?" ("its", "he", "there" would need rewording, so they are left).
+STANDS_FOR = frozenset({"it", "that", "this", "those", "these", "they", "them"})
+
+
+def _spelled_out(question: str, subject: Subject) -> str | None:
+    """The question with its first pointer word replaced by the subject, or None."""
+    pointer = _pointer(question)
+    if pointer is None or pointer.group(0).lower() not in STANDS_FOR:
+        return None
+    return question[: pointer.start()] + subject.search + question[pointer.end():]
 
 
 def is_fragment(question: str) -> bool:
@@ -310,10 +327,12 @@ def in_context(question: str, *, before: str, about: About | None, leaned_on: tu
     if not firm and (subject.from_topic or subject.label == CONDITION_LABEL):
         return None  # a guess, or the condition every passage is about: nothing to lean on loosely
     core = _without_opening(question)
-    # The question alone is searched beside its two context readings and the rankings fused:
-    # a follow-up that turns out to stand on its own still finds its own answer.
+    # The question with its pointer spelled out ("can sensorineural hearing loss be fixed?")
+    # and the question alone are searched beside the two context readings, the rankings
+    # fused: a follow-up that turns out to stand on its own still finds its own answer.
+    spelled = _spelled_out(core, subject)
     return Reading(
-        queries=(f"{subject.search}: {core}", f"{before} {question}", question),
+        queries=(*((spelled,) if spelled else ()), f"{subject.search}: {core}", f"{before} {question}", question),
         subject=subject,
         leaned_on=leaned_on,
         firm=firm,
