@@ -212,3 +212,15 @@ def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results):
         near = _part(bank_results, "near_miss", folds)
         false = sum(not r.correct for r in near)
         assert false <= limit * len(near), f"folds {folds}: {false}/{len(near)} near misses alarmed"
+
+
+def test_made_up_words_are_not_embedded_but_real_words_are():
+    """Noise costs one embedding, not one per piece (issue 13); a readable piece still counts."""
+    from ssexplain.reply.triage import Triager
+
+    triager = Triager(urgent=None, scope=None, encode=None, prepare=str, known_words=frozenset(
+        "my dad is not breathing and his lips are blue".split()))
+    assert triager.readable("my dad is not breathing")
+    assert triager.readable("my dda is nto breathing")  # typos: three of five words real
+    assert not triager.readable("qwxv zzkj plorf dad trelk")
+    assert Triager(urgent=None, scope=None, encode=None, prepare=str).readable("qwxv zzkj")

@@ -325,8 +325,10 @@ def is_past(piece: str, message: str = "") -> bool:
     )
 
 
+@lru_cache(maxsize=256)
 def not_now(piece: str, message: str) -> bool:
-    """Past, general, asking for information, or figurative: never urgent, whatever it mentions."""
+    """Past, general, asking for information, or figurative: never urgent, whatever it mentions.
+    Remembered: every run of words in a long sentence asks it again of that whole sentence."""
     if is_past(piece, message) or is_figurative(piece):
         return True
     if is_general(piece) and (not message or _starts_sentence(piece, message)):
@@ -471,11 +473,23 @@ class Triager:
         scope: ScopeChecker,
         encode: Callable[[list[str]], np.ndarray],
         prepare: Callable[[str], str],
+        known_words: frozenset[str] = frozenset(),
     ) -> None:
         self.urgent = urgent
         self.scope = scope
         self._encode = encode
         self._prepare = prepare
+        self._known = known_words
+
+    def readable(self, piece: str) -> bool:
+        """At least a third of the piece's words are real words (or no word list is known).
+
+        A run of made-up words means nothing to the embedding, and letters at random cost
+        about one token per two characters: such pieces are read by the patterns only, so
+        a message of noise costs what the whole message's one embedding costs (issue 13).
+        """
+        words = re.findall(r"[a-z]+(?:'[a-z]+)?", piece.lower())
+        return not self._known or 3 * sum(w in self._known for w in words) >= len(words)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         """Each piece embedded as the retriever embeds a question (so the first is reused).
@@ -495,6 +509,7 @@ class Triager:
             c = hit.category
             return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
         texts = embedded_pieces(whole)
+        texts = texts[:1] + [t for t in texts[1:] if self.readable(t)]
         vectors = self.vectors(texts)
         hit = self.urgent.best(hits + self.urgent.similarities(whole, texts, vectors))
         if hit is not None:
@@ -528,4 +543,5 @@ def load_triager(
         ),
         encode=encode,
         prepare=prepare,
+        known_words=known_words,
     )
