@@ -213,10 +213,19 @@ class Engine:
         # What the previous reply was about. It is recomputed (or found in the cache) with at
         # most one turn before it, so a follow-up costs at most two earlier answers.
         previous_question = earlier[-1]
-        try:
-            previous = self.ask(previous_question, history=earlier[-2:-1])
-        except BadQuestion:
-            return None
+        if not conversation.leans_on_history(text):
+            # A question that only may lean costs no earlier answer: the previous reply is
+            # used if it is still in memory, else what the previous question named.
+            previous = self.remembered(previous_question, history=earlier[-2:-1])
+            if previous is None:
+                about = conversation.about_reply(previous_question, understood=None, cited_topics=[], finder=self.terms)
+                return conversation.in_context(text, before=previous_question, about=about,
+                                               leaned_on=(previous_question,), loosely=True)
+        else:
+            try:
+                previous = self.ask(previous_question, history=earlier[-2:-1])
+            except BadQuestion:
+                return None
         if previous.status == "urgent":
             return None
         asked = previous.parts[0].question if previous.parts else previous_question

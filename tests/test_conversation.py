@@ -256,6 +256,15 @@ def test_a_follow_up_of_a_follow_up_keeps_both_earlier_questions_for_its_link(en
     assert permalink_history(reply.leaned_on) == ["What is a blood patch?", "does it work?"]
 
 
+def test_a_question_that_only_may_lean_costs_no_earlier_answer(engine):
+    """It uses the previous reply only if that is still in memory, else what its question named."""
+    history = ["which scan shows a hole in the dura best, for a cost test?"]
+    before = engine.cache.stats().misses
+    reply = engine.ask("what else is checked, for a cost test?", history=history)
+    assert engine.cache.stats().misses - before == 1  # this question only
+    assert reply.status in ("answered", "no_answer", "ask_doctor")
+
+
 def test_a_follow_up_costs_at_most_two_earlier_answers(engine):
     """The previous reply is recomputed with at most one turn before it (or found in the cache)."""
     history = [f"what is test number {n} of a spinal fluid check?" for n in range(8)] + ["does it hurt?"]
