@@ -172,13 +172,20 @@ class ScopeChecker:
         if not any(len(w) >= 2 for w in words):
             return True
         if len(words) > MASH_MAX_WORDS:
-            return False
+            return self.is_noise(text)
         for word in words:
             if len(word) < 3 or self._word_of_sources(word):
                 return False
             if difflib.get_close_matches(word, self._covered, n=1, cutoff=0.8):
                 return False
         return True
+
+    def is_noise(self, text: str) -> bool:
+        """A message longer than a few words in which fewer than a third of the words are
+        words anyone knows: typed at random, or pasted by mistake. There is nothing in it to
+        embed or search (a 500-character one cost 17 ordinary questions; issue 13)."""
+        words = WORD.findall(text.lower())
+        return len(words) > MASH_MAX_WORDS and 3 * sum(self._word_of_sources(w) for w in words) < len(words)
 
     def _pattern_subject(self, pattern: re.Pattern[str], text: str, *, as_phrase: bool) -> str | None:
         """None when the pattern does not apply; "" when it names no subject; else the
@@ -225,7 +232,12 @@ class ScopeChecker:
             return ScopeDecision(theme, theme.about, "similarity")
         return None
 
-    def check(self, text: str, vector: np.ndarray) -> ScopeDecision | None:
+    def check(self, text: str, vector: np.ndarray | None) -> ScopeDecision | None:
+        """The decline theme for a message, if any; without its vector (noise is not
+        embedded) only words decide."""
         if self._test is not None and self.is_mash(text):
             return ScopeDecision(self._test, self._test.about, "no words")
-        return self.by_pattern(self.asked(text)) or self.by_similarity(vector, text)
+        found = self.by_pattern(self.asked(text))
+        if found is None and vector is not None:
+            found = self.by_similarity(vector, text)
+        return found

@@ -508,6 +508,13 @@ class Triager:
             # Nothing can outrank an emergency pattern: no embedding at all.
             c = hit.category
             return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+        if self.scope.is_noise(whole):  # made-up words: nothing to embed, nothing to search
+            if hit is not None:
+                c = hit.category
+                return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+            noise = self.scope.check(whole, None)
+            if noise is not None:
+                return Decision(Triage.NO_ANSWER, noise.theme.id, scope=noise, warning=warning, via=noise.via)
         texts = embedded_pieces(whole)
         texts = texts[:1] + [t for t in texts[1:] if self.readable(t)]
         vectors = self.vectors(texts)
