@@ -278,10 +278,33 @@
     return card;
   }
 
+  // The question box is a textarea (templates/_ask_form.html). Where the question is sent
+  // without a page load, Enter sends it, as in any chat, and Shift+Enter starts a new line
+  // (a pasted story keeps its line breaks either way). Not while an input method is
+  // composing a word. Without JavaScript, Enter starts a new line and the button sends.
+  function sendOnEnter(box) {
+    if (!box || box.tagName !== "TEXTAREA" || !box.form) {
+      return;
+    }
+    box.setAttribute("enterkeyhint", "send");
+    box.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || event.isComposing) {
+        return;
+      }
+      event.preventDefault();
+      if (box.form.requestSubmit) {
+        box.form.requestSubmit();
+      } else {
+        box.form.dispatchEvent(new Event("submit", { cancelable: true, bubbles: true }));
+      }
+    });
+  }
+
   window.AnswerCard = {
     MAX_HISTORY: MAX_HISTORY,
     el: el,
     buildCard: buildCard,
     followupSection: followupSection,
+    sendOnEnter: sendOnEnter,
   };
 })();

@@ -188,6 +188,7 @@
     event.preventDefault();
     ask(input.value, true);
   });
+  AnswerCard.sendOnEnter(input);
 
   document.addEventListener("submit", function (event) {
     var target = event.target;

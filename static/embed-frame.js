@@ -218,6 +218,9 @@
   }
 
   document.addEventListener("submit", onSubmit);
+  if (window.fetch && window.AnswerCard) {
+    AnswerCard.sendOnEnter(document.getElementById("q"));
+  }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", watchHeight);
   } else {

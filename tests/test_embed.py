@@ -13,6 +13,8 @@ from ssexplain.config import PROJECT_ROOT
 from ssexplain.content.loader import TOPICS
 from ssexplain.web.oembed import OEmbedError, SitePage
 
+from page_fields import question_box
+
 SITE = "http://localhost/"
 ANSWERED = "what is superficial siderosis?"
 URGENT = "I have sudden severe headache and my neck is stiff"
@@ -262,7 +264,7 @@ def test_embed_start_page_offers_a_form_that_stays_in_the_frame(client) -> None:
     tags = parse(html)
     form = tags.find("form", id="ask-form")[0]
     assert (form["method"], form["action"].split("#")[0], form["target"]) == ("post", "/embed", "_self")
-    assert tags.find("label", **{"for": "q"}) and tags.find("input", id="q", name="q")
+    assert tags.find("label", **{"for": "q"}) and tags.find("textarea", id="q", name="q")
     assert tags.find("base", target="_blank"), "links must open a new tab, not load inside the frame"
     assert tags.find("script", src="/static/embed-frame.js")
     assert len(tags.find("button", **{"class": "chip"})) >= 3, "example questions to tap"
@@ -318,8 +320,8 @@ def test_embed_bad_question_is_a_400_that_keeps_what_was_typed(client, query, me
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html
-    box = parse(html).find("input", id="q")[0]
-    assert box["value"] == query["q"] and box["aria-invalid"] == "true"
+    box = parse(html).find("textarea", id="q")[0]
+    assert question_box(html) == query["q"] and box["aria-invalid"] == "true"
 
 
 def test_embed_drops_damaged_history_rather_than_failing(client) -> None:
@@ -351,7 +353,7 @@ def test_embed_while_warming_up_is_a_503_that_keeps_the_question() -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     html = response.get_data(as_text=True)
-    assert "starting up" in html and parse(html).find("input", id="q")[0]["value"] == "is it rare?"
+    assert "starting up" in html and question_box(html) == "is it rare?"
 
 
 # ---------------------------------------------------------------- OpenGraph and oEmbed discovery

@@ -16,6 +16,7 @@ from ssexplain.web import create_app
 from ssexplain.web.pages import EXAMPLE_QUESTIONS
 
 from chat_questions import ASK_DOCTOR, CAUSES, OFF_TOPIC, URGENT, WHAT_IS
+from page_fields import question_box
 
 
 class Page(HTMLParser):
@@ -104,7 +105,7 @@ def test_navigation_marks_where_you_are(client, url, current):
 def test_home_welcomes_with_a_labelled_box_examples_and_links(client):
     _, html = get(client, "/")
     page = Page(html)
-    assert page.all("label", **{"for": "q"}) and page.all("input", id="q", name="q")
+    assert page.all("label", **{"for": "q"}) and page.all("textarea", id="q", name="q")
     assert page.all("form", id="ask-form", method="post")
     assert [b["value"] for b in page.all("button", name="q")] == list(EXAMPLE_QUESTIONS)
     assert "This is not a doctor." in html
@@ -202,9 +203,9 @@ def test_bad_questions_get_a_clear_message_and_keep_what_was_typed(client, data,
     assert "<script>alert" not in html
     if message:
         assert message in html
-        assert page.all("input", id="q", **{"aria-invalid": "true"})
+        assert page.all("textarea", id="q", **{"aria-invalid": "true"})
     if kept is not None:
-        assert page.all("input", id="q")[0]["value"].startswith(kept)
+        assert question_box(html).startswith(kept)
     if data.get("h"):
         assert f"</span> {WHAT_IS}</h3>" in html  # the thread so far is still there
 
@@ -254,7 +255,7 @@ def test_a_question_asked_while_starting_is_kept(starting_client):
     html = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "starting up" in html
-    assert Page(html).all("input", id="q")[0]["value"] == "what is it?"
+    assert question_box(html) == "what is it?"
 
 
 # ---------------------------------------------------------------- browse pages
