@@ -29,6 +29,13 @@ timeout = SETTINGS.timeout
 # On SIGTERM, requests in flight get this long to finish before their worker is killed.
 graceful_timeout = SETTINGS.graceful_timeout
 keepalive = 5
+# A link to an answer carries the question in its query (GET /ask?q=...&h=...): a long story
+# URL-encodes to about three times its length. gunicorn's ceiling for a request line is 8,190
+# bytes (its default is 4,094); links are kept within ssexplain.web.api.MAX_LINK below it.
+# Headers keep gunicorn's bounds (8,190 bytes each, 100 of them): pages send no referrer.
+limit_request_line = 8190
+limit_request_field_size = 8190
+limit_request_fields = 100
 # Recycling a worker costs a model load (and 503s from it meanwhile), so it is off by default.
 max_requests = SETTINGS.max_requests
 max_requests_jitter = max_requests // 10

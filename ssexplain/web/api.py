@@ -30,10 +30,34 @@ def passage_json(passage: Passage, content: Content) -> dict:
     }
 
 
+# The longest link made (path and query, in bytes). gunicorn.conf.py lets a request line be
+# 8,190 bytes (gunicorn's ceiling), so a link this long is never refused by the server.
+MAX_LINK = 8000
+
+
 def reply_link(question: str, reply: Reply) -> str:
     """The chat page address that shows this answer again. The engine's conversation rules
-    decide which earlier questions it keeps (those the reply leaned on); nothing else does."""
-    return url_for("pages.ask", q=" ".join(question.split()), h=permalink_history(reply.leaned_on))
+    decide which earlier questions it keeps (those the reply leaned on); nothing else does.
+
+    A long story URL-encodes to about three times its length, past what a server takes in one
+    request line: then the link asks the questions found in it without the story (and, if
+    that is still too long, without the earlier turns); failing all that, it asks as many of
+    the first words as fit."""
+    history = permalink_history(reply.leaned_on)
+    whole = " ".join(question.split())
+    asked = " ".join(" ".join(p.question.split()) for p in reply.parts)
+    tries = [(whole, history)]
+    if asked:
+        tries += [(asked, history), (asked, [])]
+    for q, h in tries:
+        link = url_for("pages.ask", q=q, h=h)
+        if len(link) <= MAX_LINK:
+            return link
+    text = asked or whole
+    while len(text) > 1 and len(url_for("pages.ask", q=text)) > MAX_LINK:
+        cut = text[: len(text) * 9 // 10]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return url_for("pages.ask", q=text)
 
 
 def reply_json(question: str, reply: Reply) -> dict:

@@ -137,7 +137,8 @@ def schemas(passage_ids: list[str]) -> dict:
                     "type": "string", "pattern": "^/ask\\?",
                     "description": "A link (path and query) to the chat page showing this answer again. It "
                                    "keeps the earlier questions this reply depends on and no others; use it "
-                                   "as given.",
+                                   "as given. It is at most 8,000 bytes: for a story too long to travel in an "
+                                   "address it asks the questions found in it, without the story.",
                 },
                 "understood_as": {
                     "type": "string",
