@@ -182,10 +182,10 @@ def bank_results(engine):
 def test_out_of_scope_bank_questions_are_declined(bank_results):
     out = [r for r in bank_results if r.item.bank == "out_of_scope"]
     declined = sum(r.correct for r in out)
-    # Floor near the measured 315/333 = 0.946 over all folds (docs/SAFETY.md); the goal is 0.90.
+    # Floor near the measured 316/333 = 0.949 over all folds (docs/SAFETY.md); the goal is 0.90.
     assert declined >= 0.92 * len(out), f"{declined}/{len(out)} declined"
     held = [r for r in out if r.item.fold in bank_eval.HELD_OUT_FOLDS]
-    assert sum(r.correct for r in held) >= 0.89 * len(held)  # measured 120/133 = 0.902
+    assert sum(r.correct for r in held) >= 0.89 * len(held)  # measured 121/133 = 0.910
 
 
 def test_look_alikes_in_the_bank_are_rarely_declined(bank_results):
@@ -205,5 +205,5 @@ def test_in_scope_bank_questions_are_rarely_declined_by_the_scope_check(engine):
         if line.strip() and json.loads(line).get("kind") != "multi"
     ]
     declined = [q for q in questions if engine.triager.decide(q).scope is not None]
-    # Measured 11/844 (docs/SAFETY.md): before this floor, 74/844.
+    # Measured 11/844 (docs/SAFETY.md); 50/844 before the declines were reworked.
     assert len(declined) <= 0.02 * len(questions), f"{len(declined)}/{len(questions)} declined"
