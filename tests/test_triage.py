@@ -10,7 +10,7 @@ import pytest
 from ssexplain.content.triage_rules import CATEGORY_TIERS, load_triage
 from ssexplain.errors import ContentError
 from ssexplain.evaluation import triage as bank_eval
-from ssexplain.reply.triage import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, is_past, masked, not_now, pieces
+from ssexplain.reply.triage import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, is_chronic, is_past, masked, not_now, pieces
 
 BANKS = Path(__file__).resolve().parent / "banks"
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -61,6 +61,9 @@ NOT_URGENT = [
     "how is superficial siderosis treated?",
     "I'm on deferiprone and my hearing is still poor, will it help?",  # "still" is not "ill"
     "I've never actually fainted, I just feel unsteady when I stand up",
+    # a run of words cut from after the what-if phrase is still asked ahead
+    "If my wife's words ever came out slurred and her arm went weak during the night, who would I ring first?",
+    "Honestly I feel like I'm suffocating. Not literally, it's just the paperwork and the letters piling up.",
 ]
 
 
@@ -134,11 +137,37 @@ STORY = "Last year we moved house and she was diagnosed in 2019. We went to the 
         ("patient presenting with fever, last bloods two weeks ago", "", False),
         ("her lips are swelling and she's got a rash", STORY, False),
         ("they fitted aids and she fainted", STORY, True),
+        ("I hit my head when I was 15", "", True),
+        ("he tripped on Sunday and has been his usual self since", "", True),
+        ("the GP checked him and said it was nothing", "", True),
+        ("the nurse saw her last week and said the swelling isn't serious", "", True),
+        ("she saw the GP last week and now she isn't breathing properly", "", False),
     ],
 )
 def test_what_reads_as_past(piece, message, past):
     whole = f"{message} {piece}".strip() if message else ""
     assert is_past(piece, whole) is past
+
+
+@pytest.mark.parametrize(
+    ("piece", "chronic"),
+    [
+        ("my legs have got weaker little by little", True),
+        ("the same dull headache for years", True),
+        ("I've had SS for years and suddenly my face has dropped", False),
+        ("my hearing has been bad for years but today my right ear went completely", False),
+    ],
+)
+def test_long_standing_is_not_now_unless_something_changed(piece, chronic):
+    assert is_chronic(piece) is chronic
+
+
+def test_what_a_leaflet_says_and_risk_statements_are_information():
+    message = "The leaflet says to go to A&E with numbness in the saddle area and new bladder problems."
+    assert not_now(message, message)
+    assert not_now("people with hearing loss are at higher risk of suicide", "people with hearing loss are at higher risk of suicide")
+    urgent = "The leaflet says to ring if I get a sore throat and I've got one now"
+    assert not not_now(urgent, urgent)
 
 
 def test_a_run_of_words_from_mid_sentence_is_not_a_general_question():
@@ -191,13 +220,13 @@ def _part(results, bank, folds):
 def test_urgent_messages_of_the_tuning_folds_are_caught(bank_results):
     tuning = _part(bank_results, "urgent", bank_eval.TUNING_FOLDS)
     missed = sum(not r.correct for r in tuning)
-    assert missed == 0, f"{missed}/{len(tuning)} tuning urgent messages missed (measured: 0)"
+    assert missed == 0, f"{missed}/{len(tuning)} tuning urgent messages missed (measured: 0/243)"
 
 
 def test_urgent_messages_of_the_held_out_folds_are_caught(bank_results):
     held = _part(bank_results, "urgent", bank_eval.HELD_OUT_FOLDS)
     caught = sum(r.correct for r in held)
-    assert caught >= 0.92 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 136/147)"
+    assert caught >= 0.93 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 148/157 = 0.943)"
 
 
 def test_urgent_bank_messages_get_the_right_tier(bank_results):
@@ -207,8 +236,8 @@ def test_urgent_bank_messages_get_the_right_tier(bank_results):
 
 
 def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results):
-    # measured 24/214 (0.112) tuning and 28/147 (0.190) held out
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.12), (bank_eval.HELD_OUT_FOLDS, 0.20)):
+    # measured 10/229 (0.044) tuning and 23/156 (0.147) held out, end to end
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.05), (bank_eval.HELD_OUT_FOLDS, 0.17)):
         near = _part(bank_results, "near_miss", folds)
         false = sum(not r.correct for r in near)
         assert false <= limit * len(near), f"folds {folds}: {false}/{len(near)} near misses alarmed"

@@ -163,7 +163,7 @@ ONSET = (
 NOW = _p(
     r"\b(right now|just now|rn|at the moment|currently|still|again|tonight|"
     r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
-    r"keeps?|won'?t|isn'?t|is not|can'?t|cannot|cant|wont|isnt|"
+    r"keeps? (on )?(?!asking|saying|telling|wondering|reading|checking|mentioning|reminding|taking|using)\w+ing|keeps? happening|won'?t|isn'?t|is not|can'?t|cannot|cant|wont|isnt|"
     r"(is|are|am|i'?m|he'?s|she'?s|they'?re|hes|shes|im) (\w+ )?\w+ing|"
     r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b"
     r"|\bnow\b(?<!better now)(?<!fine now)(?<!ok now)(?<!okay now)(?<!well now)(?<!good now)|" + ONSET
@@ -173,11 +173,14 @@ STRONG_NOW = _p(
     r"\b((over|in|for|during) the (last|past) (few |couple of |\d+ |two |three )?(hours?|minutes?|mins?|hrs?)|right now|just now|rn|at the moment|currently|again|tonight|"
     r"still (going|happening|there|bleeding|fitting|shaking|not|can'?t|won'?t|unconscious|out|confused|numb|weak)|"
     r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
-    r"won'?t|wont|isn'?t|isnt|is not|can'?t|cant|cannot|keeps?|"
+    r"won'?t|wont|(isn'?t|isnt|is not) (\w+ing|right|himself|herself|conscious|awake|with it)|can'?t|cant|cannot|keeps? (on )?(?!asking|saying|telling|wondering|reading|checking|mentioning|reminding|taking|using)\w+ing|keeps? happening|"
     r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b|"
     r"\bnow (he|she|i|my|his|her|it)('?s|'?m| is| are| am)? (\w+ing|not|can'?t|won'?t)\b|"
     + ONSET + r"|\b(presenting|presents|presented) with\b|\bc/o\b"
 )
+# "never thought about it again", "not had one again": "again" here is no sign of now.
+NEVER_AGAIN = _p(r"\b(never|not|n't|no|stop|prevent|avoid)\b[^.!?]{0,60}?\bagain\b")
+RIGHT_NOW = _p(r"\b(right now|just now|at the moment|currently|happening now|(minutes?|mins?) ago|rn)\b")
 # Recent, but not on its own proof of "now" against a story told in the past.
 RECENT = _p(
     r"\b(today|this (morning|afternoon|evening)|overnight|since (yesterday|last night|this|an hour|\d+|the day before|"
@@ -190,12 +193,15 @@ PAST = _p(
     r"last (year|month|week|weekend|winter|summer|spring|autumn|christmas|easter|january|february|march|april|may|"
     r"june|july|august|september|october|november|december)|back (in|at) (19|20|the|my|those|school|college|uni|january|"
     r"february|march|april|june|july|august|september|october|november|december|spring|summer|autumn|winter)|back then|in (19|20)\d\d|in (january|february|march|april|"
-    r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d|eight|"
+    r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d+|eight|"
     r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously(?! (well|independent|fit|healthy|active|normal|fine))|a while (back|ago)|"
     r"long ago|years back|(years|months|ages|decades) ago|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
     r"(it|that) was fine(?! (until|till|when|this|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
-    r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round)\b"
+    r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round|harmless|"
+    r"(been )?(fine|well|ok|okay|normal|(his|her|my|their) (usual|normal|old) self) (ever )?since(?! (this|an hour|\d+ ?(minutes?|mins?|hours?)))|"
+    r"(said|says|told (us|me|him|her)) (that )?(it was|it'?s|it is|he was|she was|he'?s|she'?s|he is|she is|everything (was|is)) "
+    r"(fine|ok|okay|nothing|just|normal|all right|alright))\b"
 )
 PAST_VERB = _p(
     r"\b(had|was|were|went|got|did|fell|hit|took|came|felt|lost|woke|saw|said|told|gave|kept|sent|ran|rang|began|"
@@ -214,7 +220,14 @@ WHAT_IF = _p(
 INFO = _p(
     r"\b(what|wat|wot) (is|are|counts as|does .{0,40} mean|signs|symptoms)\b|\b(signs|symptoms) (of|vs|versus|that|mean)\b|"
     r"\bhow (fast|quickly|soon)\b|\bvs\b|\bdifference between\b|\bshould make me\b|\bmean (i|we) should\b|"
-    r"\b(ring|call) for an ambulance\b|\b(allergy|side effects?|warning) signs\b"
+    r"\b(ring|call) for an ambulance\b|\b(allergy|side effects?|warning) signs\b|"
+    r"\b(higher|high|increased|greater|more|lower) (risk|rates?|chance) of\b|"
+    r"\b(you|one|people|patients) (have to|has to|should|must|need to|are (told|supposed) to) (report|call|ring|tell|watch|look|go)\b"
+)
+# What a leaflet, website or article says: information, unless something is happening now.
+REPORTED = _p(
+    r"\b(leaflet|website|booklet|article|magazine|forum|sheet|card|list|post)\b.{0,20}\b(says?|said|lists?|listed|mentions?|"
+    r"mentioned|warns?|warned|explains?|talks about)\b"
 )
 # Figures of speech and jokes: "my head is exploding with all the info", "lol".
 FIGURATIVE = _p(
@@ -232,7 +245,7 @@ PERSONAL = _p(
 # "no fever", "without a stiff neck", "hasn't got a rash", "no thoughts of hurting myself":
 # masked before patterns are read. "no feeling", "no control" and the like are symptoms, so kept.
 NEGATED = _p(
-    r"\b(no|without|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
+    r"\b(no|without|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
     r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
     r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
     r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|return|recovery|improvement|"
@@ -242,19 +255,25 @@ NEGATED = _p(
 )
 
 
-def is_figurative(piece: str) -> bool:
-    return bool(FIGURATIVE.search(piece))
+NOT_LITERALLY = _p(r"\b(not literally|figuratively|metaphorically|so to speak)\b")
+
+
+def is_figurative(piece: str, message: str = "") -> bool:
+    return bool(FIGURATIVE.search(piece) or (message and NOT_LITERALLY.search(message)))
 
 
 # Everyday and clinical wordings read as the words the patterns know: a temperature given
 # as a figure is a fever; a neck that cannot bend is a stiff neck.
-FEVER_FIGURE = _p(r"\b(temp\w*|running|fever( of)?|spiking|spiked|at|of|is|was)\s+(a\s+)?(3[89]|4[0-2])([.,]\d)?\s*(°\s*)?(c|degrees|deg)?\b")
-STIFF_NECK = _p(r"\b(can'?t|cannot|can not|unable to|won'?t|hurts? to) (bend|move|turn|flex) (his|her|my|their|the) neck\b|\bchin (to|on) (his|her|my|their) chest\b")
+FEVER_FIGURE = _p(r"\b(temp\w*|running|fever( of)?|spiking|spiked|at|of|is|was|pyrexi\w*|febrile)\s+(a\s+)?(3[89]|4[0-2])([.,]\d)?\s*(°\s*)?(c|degrees|deg)?\b")
+STIFF_NECK = _p(r"\b(can'?t|cannot|can not|unable to|won'?t|hurts? to) (bend|move|turn|flex) (his|her|my|their|the) neck\b|\bchin (to|on) (his|her|my|their) chest\b|"
+                   r"\bneck (stiffness|rigidity)\b|\bnuchal rigidity\b|\bmeningism\b")
+# Clinical words for a fever, read as the everyday one.
+FEVER_WORD = _p(r"\b(pyrexi\w*|febrile)\b")
 
 
 def masked(sentence: str) -> str:
     text = FEVER_FIGURE.sub(" a fever ", sentence)
-    text = STIFF_NECK.sub(" a stiff neck ", text)
+    text = FEVER_WORD.sub(" a fever ", STIFF_NECK.sub(" a stiff neck ", text))
     return NEGATED.sub(" ", text)
 
 
@@ -312,7 +331,7 @@ def _story_in_past(message: str) -> bool:
 def is_past(piece: str, message: str = "") -> bool:
     """Told as over: a past marker here (or in the message, with a past-tense verb here),
     and nothing here saying it is happening now."""
-    if STRONG_NOW.search(PAST.sub(" ", piece)):
+    if STRONG_NOW.search(NEVER_AGAIN.sub(" ", PAST.sub(" ", piece))):
         return False
     if PAST.search(piece):
         return True
@@ -325,13 +344,36 @@ def is_past(piece: str, message: str = "") -> bool:
     )
 
 
+# Long-standing: "weak for years, little by little", "the same headache for ages".
+CHRONIC = _p(
+    r"\b(for|over) (the )?(last |past )?(many |several |a few |some |about |around |nearly |almost |over )?"
+    r"(\d+|two|three|four|five|six|seven|eight|nine|ten|many|several|couple of) (years|yrs)\b|"
+    r"\bfor (years|decades|a long time|a very long time)\b|\bsince (a )?long time\b|\bsince years\b|"
+    r"\b(little by little|bit by bit|gradually|slowly)\b|\b(the )?same as (always|ever|usual|before)\b"
+)
+# Signs of a new change, which a long-standing story does not rule out.
+CHANGE = _p(
+    r"\b(sudden\w*|all of a sudden|out of (nowhere|the blue)|new|just|today|tonight|this (morning|afternoon|evening)|now)\b|"
+    r"\b(is|are|am|i'?m|he'?s|she'?s|they'?re|hes|shes|im) (\w+ ){0,3}(?!(morning|evening|during|ceiling|anything|something|nothing|everything)\b)\w+ing\b"
+    # going on as told: "he is on the floor shaking" (not "is there anything")
+)
+
+
+def is_chronic(piece: str) -> bool:
+    """Told as long-standing, with no sign of a change now."""
+    return bool(CHRONIC.search(piece)) and not (CHANGE.search(piece) or STRONG_NOW.search(piece) or RECENT.search(piece))
+
+
 @lru_cache(maxsize=256)
 def not_now(piece: str, message: str) -> bool:
-    """Past, general, asking for information, or figurative: never urgent, whatever it mentions.
-    Remembered: every run of words in a long sentence asks it again of that whole sentence."""
-    if is_past(piece, message) or is_figurative(piece):
+    """Past, long-standing, general, asking for information, or figurative: never urgent,
+    whatever it mentions. Remembered: every run of words in a long sentence asks it again
+    of that whole sentence."""
+    if is_past(piece, message) or is_figurative(piece, message) or is_chronic(piece):
         return True
     if is_general(piece) and (not message or _starts_sentence(piece, message)):
+        return True
+    if REPORTED.search(piece) and not NOW.search(piece):
         return True
     return bool(INFO.search(piece)) and not STRONG_NOW.search(piece)
 
@@ -345,6 +387,15 @@ def hypothetical_before(piece: str, position: int) -> bool:
 def _sentence_of(piece: str, found: list[str]) -> str:
     """The sentence a run of words was cut from (the piece itself for whole sentences)."""
     return next((s for s in found if piece in s and piece != s), piece)
+
+
+def _asked_ahead(piece: str, found: list[str]) -> bool:
+    """A run of words cut from a sentence whose what-if phrase comes before it."""
+    sentence = _sentence_of(piece, found)
+    if sentence == piece:
+        return False
+    opening = WHAT_IF.search(sentence)
+    return bool(opening) and opening.start() <= sentence.find(piece) and not RIGHT_NOW.search(sentence)
 
 
 # ---------------------------------------------------------------- urgent triage
@@ -410,6 +461,9 @@ class UrgentTriage:
     def similarity_hits(self, message: str, piece: str, per_category: np.ndarray, negative: float) -> list[UrgentHit]:
         if not_now(piece, message) or (WHAT_IF.search(piece) and not NOW.search(piece)):
             return []
+        opening = WHAT_IF.search(piece)
+        if opening and opening.start() <= 3 and not RIGHT_NOW.search(piece):
+            return []  # "what should I do if he suddenly can't see?" asks ahead
         if NEGATED.search(piece) and not NOW.search(masked(piece)):
             return []
         threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
@@ -431,6 +485,8 @@ class UrgentTriage:
         for n, piece in enumerate(texts):
             if n and not_now(_sentence_of(piece, whole_sentences), message):
                 continue  # a run of words inside a sentence told as past or as a question
+            if n and _asked_ahead(piece, whole_sentences):
+                continue  # a run of words cut from after "if my husband's face ever drooped..."
             found, warned = self.pattern_hits(message, piece)
             hits += found
             warning = warning or warned
@@ -441,7 +497,7 @@ class UrgentTriage:
         whole_sentences = sentences(message)
         hits: list[UrgentHit] = []
         for n, piece in enumerate(texts):
-            if n and not_now(_sentence_of(piece, whole_sentences), message):
+            if n and (not_now(_sentence_of(piece, whole_sentences), message) or _asked_ahead(piece, whole_sentences)):
                 continue
             hits += self.similarity_hits(message, piece, per_category[n], float(negative[n]))
         return hits
