@@ -90,6 +90,7 @@ FOLLOW_UP_DECLINED = [
     ("what is a blood patch?", "and can i fly after it?"),
     ("who should be in my care team?", "is there a team like that in new york?"),
     ("what is deferiprone?", "will insurance cover it?"),
+    ("what is deferiprone?", "where can i buy it?"),
 ]
 
 
