@@ -52,11 +52,23 @@ def markdown(r: dict) -> str:
     servers = [("ONNX, cache off", off), ("ONNX, cache on", on)]
     if "torch_cache_off" in r:
         servers.append(("torch, cache off", r["torch_cache_off"]))
+    if "int8_cache_off" in r:
+        servers.append(("ONNX int8, cache off", r["int8_cache_off"]))
     wrk_rows = [wrk_row("ONNX, cache off: every request a new question", off["wrk"], floor / 1000)]
     if "torch_cache_off" in r:
         wrk_rows.append(wrk_row("torch (SSEXPLAIN_ENCODER=torch), cache off, new questions",
                                 r["torch_cache_off"]["wrk"], floor / 1000))
+    if "int8_cache_off" in r:
+        wrk_rows.append(wrk_row("ONNX int8 (SSEXPLAIN_ENCODER=onnx-int8), cache off, new questions",
+                                r["int8_cache_off"]["wrk"], floor / 1000))
     wrk_rows.append(wrk_row("ONNX, cache on: the same 60 questions again", on["wrk"], floor / 1000))
+    int8_rows, int8_note = [], ""
+    if "int8_cache_off" in r:
+        i8 = r["int8_cache_off"]
+        int8_rows = [latency_row("the floor, in the int8 server's run", i8["floor"]),
+                     latency_row("POST /api/ask through gunicorn, int8, cache off", i8["api"])]
+        int8_note = (f" With `SSEXPLAIN_ENCODER=onnx-int8` it is **{i8['api']['p50_ms'] / i8['floor']['p50_ms']:.2f}x** "
+                     "the floor taken side by side in that run.")
     parts = [
         f"Machine: {m['cpu']}, {m['cpus']} vCPU, {m['memory_gib']} GiB RAM, {m['os']} (kernel {m['kernel']}), "
         f"Python {m['python']}, torch {m['torch']}, onnxruntime {m.get('onnxruntime', '?')}; "
@@ -92,11 +104,12 @@ def markdown(r: dict) -> str:
                 latency_row("POST /api/ask through gunicorn, cache off", off["api"]),
                 latency_row("`engine.ask` in process, cache hit", r["in_process_cache_hit"]),
                 latency_row("POST /api/ask through gunicorn, cache hit", on["api"]),
+                *int8_rows,
             ],
         ),
         "",
         f"POST /api/ask p50 with the cache off is **{ratio:.2f}x** the sentence-transformers floor's p50 "
-        "(target: at most 0.6x).",
+        f"(target: at most 0.6x).{int8_note}",
         "",
         "### Throughput: wrk, 16 connections, 15 s, POST /api/ask",
         "",

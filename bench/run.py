@@ -114,6 +114,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", default=str(DEFAULT_QUESTIONS))
     parser.add_argument("--torch-server", action="store_true", help="also serve with SSEXPLAIN_ENCODER=torch")
+    parser.add_argument("--int8-server", action="store_true", help="also serve with SSEXPLAIN_ENCODER=onnx-int8")
     parser.add_argument("--tune", action="store_true", help="also try workers x threads x encoder threads")
     parser.add_argument("--samples", type=int, default=300, help="questions timed one by one (wrk uses them all)")
     parser.add_argument("--reuse", nargs=2, metavar=("CONTENT", "INDEX"),
@@ -131,7 +132,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="ssexplain-bench-"))
     try:
-        results = measure(questions, work, torch_server=args.torch_server, tune=args.tune, samples=args.samples,
+        results = measure(questions, work, torch_server=args.torch_server, int8_server=args.int8_server, tune=args.tune, samples=args.samples,
                           reuse=args.reuse)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -140,7 +141,7 @@ def main() -> int:
     return 0
 
 
-def measure(questions: list[str], work: Path, *, torch_server: bool = False, tune: bool = False,
+def measure(questions: list[str], work: Path, *, torch_server: bool = False, int8_server: bool = False, tune: bool = False,
             samples: int = 300, reuse: list[str] | None = None) -> dict:
     """Every figure, in an order that keeps each measurement alone on the machine."""
     if reuse:
@@ -186,6 +187,9 @@ def measure(questions: list[str], work: Path, *, torch_server: bool = False, tun
 
     cache_off = {**env, "SSEXPLAIN_ANSWER_CACHE": "0"}
     results["cache_off"] = serve(cache_off, work / "cache-off.log", questions, side_by_side, workers=workers)
+    if int8_server:  # the same side-by-side run against a server with int8 weights
+        results["int8_cache_off"] = serve({**cache_off, "SSEXPLAIN_ENCODER": "onnx-int8"}, work / "int8.log", questions,
+                                          side_by_side, workers=workers)
 
     engine.cache = AnswerCache(1024)
     results["in_process_cache_hit"] = asdict(latency.cache_hits(engine, questions[:60]))

@@ -3,7 +3,9 @@
 Starts gunicorn as `make run` does (one worker, the answer cache off so every request does
 its full work, no rate limit), then times, over fresh random text each run:
 
-  ordinary     POST /api/ask with an ordinary question
+  ordinary     POST /api/ask with an ordinary question (one of five, asked again and again:
+               its embedding is remembered, so this is the cheapest honest baseline)
+  ordinary-new POST /api/ask with a short bank question asked once (embedded every time)
   random-490   POST /api/ask with 490 characters of random words (every word unknown)
   random-3000  the same at 3,000 characters (what the long-message work accepts)
   page         POST /ask (the no-JavaScript chat) with an ordinary question
@@ -36,6 +38,13 @@ ORDINARY = (
     "How do doctors find it on a scan?",
     "What are the usual symptoms?",
 )
+
+
+def new_questions() -> list[str]:
+    """Short in-scope questions of the project's banks, each to be asked once."""
+    rows = [json.loads(line) for line in (ROOT / "tests" / "banks" / "retrieval_a.jsonl").read_text().splitlines()
+            if line.strip()]
+    return [r["question"] for r in rows if r.get("kind") == "in_scope" and len(r.get("question", "")) <= 120]
 
 
 def random_words(rnd: random.Random, chars: int) -> str:
@@ -96,6 +105,7 @@ def main() -> None:
     parser.add_argument("--json", help="write the figures here too")
     args = parser.parse_args()
     rnd = random.Random(2026)
+    fresh = new_questions()
     process = start(args.port)
     try:
         for question in ORDINARY:  # warm every code path once
@@ -103,6 +113,7 @@ def main() -> None:
             page(args.port, question, [])
         cases = {
             "ordinary": lambda n: api(args.port, ORDINARY[n % len(ORDINARY)]),
+            "ordinary-new": lambda n: api(args.port, fresh[n % len(fresh)]),
             "random-490": lambda n: api(args.port, random_words(rnd, 490)),
             "random-3000": lambda n: api(args.port, random_words(rnd, 3000)),
             "page": lambda n: page(args.port, ORDINARY[n % len(ORDINARY)], []),
@@ -119,7 +130,7 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    base = {"ordinary": "ordinary", "random-490": "ordinary", "random-3000": "ordinary", "page": "page",
+    base = {"ordinary": "ordinary", "ordinary-new": "ordinary", "random-490": "ordinary", "random-3000": "ordinary", "page": "page",
             "thread-10": "page"}
     figures = {}
     print(f"{'case':<12} {'p50 ms':>8} {'p90 ms':>8} {'x ordinary (p50)':>17}")
