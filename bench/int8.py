@@ -1,21 +1,19 @@
-"""Try int8 dynamic quantisation of the served ONNX model, against fp32, on every figure.
+"""The int8 copy of the served ONNX model against fp32, on every figure.
 
-    SSEXPLAIN_INDEX=/tmp/idx .venv/bin/python bench/int8.py [--scratch /tmp/idx-int8] [--no-eval]
+    SSEXPLAIN_INDEX=/tmp/idx .venv/bin/python bench/int8.py [--no-eval]
 
-Copies the built index (SSEXPLAIN_INDEX, or index/) to a scratch folder, quantises its
-model/onnx/model.onnx there with onnxruntime.quantization.quantize_dynamic (int8 weights),
-then measures, side by side in one process, encode latency (1 thread, one question per
-call) and agreement with fp32 on the dev questions and the banks' messages, and runs
-`python -m ssexplain eval` on the dev set and on the project's banks for both folders.
-Writes bench/int8.json. The product serves int8 only if every retrieval figure stays
-within 0.01 of fp32 (issue 12); see docs/BENCHMARKS.md for the verdict.
+Every build writes `model/onnx/model.int8.onnx` beside the fp32 export
+(`search/onnx_export.quantize_int8`). This measures, side by side in one process, encode
+latency (1 thread, one question per call) and agreement with fp32 on the dev questions and
+the banks' messages, and runs `python -m ssexplain eval` on the dev set and on the project's
+banks with SSEXPLAIN_ENCODER=onnx and =onnx-int8. Writes bench/int8.json; the figures and
+the verdict are in docs/BENCHMARKS.md.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import asdict
@@ -37,8 +35,9 @@ def texts_of(path: Path) -> list[str]:
     return [row.get("question") or row["message"] for row in rows]
 
 
-def evaluate(index_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "SSEXPLAIN_INDEX": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+def evaluate(index_dir: Path, encoder: str) -> dict[str, str]:
+    env = {**os.environ, "SSEXPLAIN_INDEX": str(index_dir), "SSEXPLAIN_ENCODER": encoder,
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     runs = {"dev": [str(DEV)], "banks": [*(str(BANKS / f) for f in BANK_FILES), "--banks", str(BANKS)]}
     out = {}
     for name, args in runs.items():
@@ -50,25 +49,18 @@ def evaluate(index_dir: Path) -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scratch", default="/tmp/ssexplain-int8")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args()
     import numpy as np
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from ssexplain.config import settings
-    from ssexplain.search.embedding import ONNX_DIR, ONNX_FILE, OnnxEncoder
+    from ssexplain.search.embedding import ONNX_DIR, ONNX_FILE, ONNX_INT8_FILE, OnnxEncoder
     from ssexplain.search.index_store import model_folder
 
     index_dir = settings().index_dir
-    scratch = Path(args.scratch)
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(index_dir, scratch)
     source = model_folder(index_dir) / ONNX_DIR / ONNX_FILE
-    target = model_folder(scratch) / ONNX_DIR / ONNX_FILE
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
-
-    fp32, int8 = OnnxEncoder(model_folder(index_dir)), OnnxEncoder(model_folder(scratch))
+    target = model_folder(index_dir) / ONNX_DIR / ONNX_INT8_FILE
+    fp32, int8 = OnnxEncoder(model_folder(index_dir)), OnnxEncoder(model_folder(index_dir), file=ONNX_INT8_FILE)
     dev = texts_of(DEV)
     bank = [t for f in BANK_FILES for t in texts_of(BANKS / f)]
     cosines = np.sum(fp32.encode(dev + bank) * int8.encode(dev + bank), axis=1)
@@ -82,7 +74,7 @@ def main() -> int:
                            "below_0.99": int((cosines < 0.99).sum()), "texts": len(cosines)},
     }
     if not args.no_eval:
-        results["eval"] = {"fp32": evaluate(index_dir), "int8": evaluate(scratch)}
+        results["eval"] = {"fp32": evaluate(index_dir, "onnx"), "int8": evaluate(index_dir, "onnx-int8")}
     Path(__file__).with_name("int8.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
