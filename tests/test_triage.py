@@ -10,7 +10,8 @@ import pytest
 from ssexplain.content.triage_rules import CATEGORY_TIERS, load_triage
 from ssexplain.errors import ContentError
 from ssexplain.evaluation import triage as bank_eval
-from ssexplain.reply.triage import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, is_chronic, is_past, masked, not_now, pieces
+from ssexplain.reply.happening_now import is_chronic, is_past, masked, not_now
+from ssexplain.reply.message_pieces import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, pieces
 
 BANKS = Path(__file__).resolve().parent / "banks"
 CONTENT = Path(__file__).resolve().parents[1] / "content"

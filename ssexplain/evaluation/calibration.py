@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ssexplain.reply.triage import Triager, embedded_pieces, is_general, is_past, normalise, pieces, WHAT_IF
+from ssexplain.reply.happening_now import WHAT_IF, is_general, is_past
+from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces
+from ssexplain.reply.triage import Triager
 
 THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.40, 0.90, 0.01))
 MARGINS = tuple(round(x, 3) for x in np.arange(-0.05, 0.20, 0.01))
