@@ -140,3 +140,17 @@ def test_checklist_with_unknown_passage_is_refused(tmp_path):
     )
     with pytest.raises(ContentError, match="unknown passage id 'nope'"):
         load_content(folder)
+
+
+def test_the_fast_yaml_loader_reads_every_content_file_as_safe_loader_does(config):
+    """Start-up reads content/ with libyaml's parser; it must build the very same data."""
+    import yaml
+
+    from ssexplain.content.loader import YAML_LOADER
+
+    assert YAML_LOADER is yaml.CSafeLoader, "PyYAML without libyaml: start-up reads content ten times slower"
+    files = sorted(config.content_dir.rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=YAML_LOADER) == yaml.safe_load(text), path.name

@@ -88,9 +88,14 @@ class Content:
 
 # ---------------------------------------------------------------- reading
 
+# libyaml's parser where PyYAML was built with it: the same documents as SafeLoader, about ten
+# times faster, and every worker reads all of content/ at start-up (docs/BENCHMARKS.md).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except FileNotFoundError:
         raise ContentError(f"{path}: file is missing") from None
     except yaml.YAMLError as exc:
