@@ -27,6 +27,7 @@ here too, so the server is the one place that decides which earlier questions a 
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -156,22 +157,27 @@ class Subject:
     from_topic: bool = False  # only the topic of the passages cited ("tests and scans"): a weak guess
 
 
+@functools.lru_cache(maxsize=None)  # at most one entry per glossary phrase
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
 class TermFinder:
     """Glossary terms named in a text, in the order they appear; built once per content."""
 
     def __init__(self, glossary: tuple[GlossaryTerm, ...]) -> None:
-        self._forms: list[tuple[re.Pattern[str], GlossaryTerm, str, str, bool]] = []
+        self._forms: list[tuple[str, int, GlossaryTerm, str, str]] = []
         for term in glossary:
             for kind, phrases in (("term", (term.term,)), ("synonym", term.synonyms), ("lay", term.lay)):
                 for phrase in phrases:
                     if len(phrase) < 2:
                         continue
                     flags = 0 if phrase.isupper() and len(phrase) <= 5 else re.IGNORECASE
-                    pattern = re.compile(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", flags)
+                    pattern = r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
                     needle = phrase.lower() if flags else phrase
-                    self._forms.append((pattern, term, kind, needle, bool(flags)))
+                    self._forms.append((pattern, flags, term, kind, needle))
         # Longest phrase first, so "cochlear implant" wins over "implant".
-        self._forms.sort(key=lambda f: -len(f[0].pattern))
+        self._forms.sort(key=lambda f: -len(f[0]))
         # The terms the glossary itself ties to each passage, by their plainest name.
         self._linked: dict[str, list[Subject]] = {}
         for term in glossary:
@@ -185,14 +191,15 @@ class TermFinder:
     def find(self, text: str) -> list[Subject]:
         found: list[tuple[int, int, GlossaryTerm, str, str]] = []
         lowered = text.lower()
-        for pattern, term, kind, needle, folded in self._forms:
+        for pattern, flags, term, kind, needle in self._forms:
             # A plain substring test first: most of the ~1,700 phrases are not in the text,
-            # and this skips their regular expressions (9 ms a question otherwise).
-            if needle not in (lowered if folded else text):
+            # and this skips their regular expressions (9 ms a question otherwise), which are
+            # compiled only when first needed (compiling them all took 0.4 s at start-up).
+            if needle not in (lowered if flags else text):
                 continue
             if any(f[2].term == term.term for f in found):
                 continue
-            for match in pattern.finditer(text):
+            for match in _compiled(pattern, flags).finditer(text):
                 if not any(match.start() < f[1] and f[0] < match.end() for f in found):
                     found.append((match.start(), match.end(), term, kind, match.group(0)))
                     break

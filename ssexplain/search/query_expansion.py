@@ -45,6 +45,7 @@ class Expansion:
     terms: tuple[str, ...]  # glossary terms recognised
 
 
+@functools.lru_cache(maxsize=None)  # one per glossary phrase, compiled when first needed
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + re.escape(phrase.lower()) + r"(?![a-z0-9])")
 
@@ -60,13 +61,13 @@ class QueryExpander:
         self._known = frozenset(vocabulary) | english
         # Phrases filed under their first word, so a question is only tested against the
         # phrases that could start in it (in glossary order, which decides term order).
-        self._phrases: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+        self._phrases: dict[str, list[tuple[int, str, str]]] = {}
         order = 0
         for term in glossary:
             for phrase in (term.term, *term.synonyms, *term.lay):
                 words = WORD.findall(phrase.lower())
                 if len(phrase) >= 2 and words:
-                    self._phrases.setdefault(words[0], []).append((order, _phrase_pattern(phrase), term.term))
+                    self._phrases.setdefault(words[0], []).append((order, phrase, term.term))
                     order += 1
         self._known |= {w for t in glossary for p in (t.term, *t.synonyms, *t.lay) for w in WORD.findall(p.lower())}
 
@@ -108,8 +109,8 @@ class QueryExpander:
         mended = self.correct_spelling(text)
         candidates = sorted(c for word in set(WORD.findall(mended)) for c in self._phrases.get(word, ()))
         terms: list[str] = []
-        for _, pattern, term in candidates:
-            if term not in terms and pattern.search(mended):
+        for _, phrase, term in candidates:
+            if term not in terms and _phrase_pattern(phrase).search(mended):
                 terms.append(term)
         extra = [t for t in terms if not _phrase_pattern(t).search(mended)]
         return Expansion(text=" ".join([mended, *extra]), mended=mended, terms=tuple(terms))
