@@ -177,8 +177,7 @@ class Engine:
         context = self._context(text, earlier, story)
         if context is None:
             return alone, self._search(alone)
-        queries = [self.retriever.prepare(q) for q in context.queries]
-        found = self.retriever.search(queries, limit=conversation.RERANK_DEPTH)
+        found = self._search(context, limit=conversation.RERANK_DEPTH)
         context_hits = conversation.rerank(found, text)[:SEARCH_DEPTH]  # "fixed?" wants a treatment
         best = top_similarity(context_hits)
         own = conversation.subject_of(text, self.terms)
@@ -194,8 +193,8 @@ class Engine:
             return context, context_hits
         return alone, alone_hits
 
-    def _search(self, reading: conversation.Reading):
-        return self.retriever.search([self.retriever.prepare(q) for q in reading.queries], limit=SEARCH_DEPTH)
+    def _search(self, reading: conversation.Reading, *, limit: int = SEARCH_DEPTH):
+        return self.retriever.search([self.retriever.prepare(q) for q in reading.queries], limit=limit)
 
     def _context(self, text: str, earlier: list[str], story: tuple[str, ...]) -> conversation.Reading | None:
         if not conversation.may_lean_on_history(text):

@@ -230,12 +230,10 @@ class Triager:
         hit = self.urgent.best(hits)
         if hit is not None and hit.category.tier == "emergency":
             # Nothing can outrank an emergency pattern: no embedding at all.
-            c = hit.category
-            return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+            return _urgent(hit)
         if self.scope.is_noise(whole):  # made-up words: nothing to embed, nothing to search
             if hit is not None:
-                c = hit.category
-                return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+                return _urgent(hit)
             noise = self.scope.check(whole, None)
             if noise is not None:
                 return Decision(Triage.NO_ANSWER, noise.theme.id, scope=noise, warning=warning, via=noise.via)
@@ -244,13 +242,17 @@ class Triager:
         vectors = self.vectors(texts)
         hit = self.urgent.best(hits + self.urgent.similarities(whole, texts, vectors))
         if hit is not None:
-            c = hit.category
-            return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
+            return _urgent(hit)
         scope = self.scope.check(whole, vectors[0])
         if scope is None:
             return Decision(Triage.NONE, warning=warning)
         kind = Triage.ASK_DOCTOR if scope.theme.action == "ask_doctor" else Triage.NO_ANSWER
         return Decision(kind, scope.theme.id, scope=scope, warning=warning, via=scope.via)
+
+
+def _urgent(hit: UrgentHit) -> Decision:
+    c = hit.category
+    return Decision(Triage.URGENT, c.id, urgent=UrgentNotice(c.message, c.tier, c.id), via=hit.via)
 
 
 def load_triager(

@@ -90,8 +90,9 @@ def build_index(content_dir: Path, index_dir: Path, *, model_path: str = "", enc
     matrix = np.stack([known[t] for t in texts]) if all(t in known for t in texts) and known else encoder.encode(texts)
     if model_record:
         export_onnx(encoder)
-        model_record["onnx"] = check_export(encoder, check_sample([text for _, _, text in pairs]))
-        model_record["onnx_int8"] = quantize_int8(encoder.path, check_sample([text for _, _, text in pairs]))
+        sample = check_sample(texts)
+        model_record["onnx"] = check_export(encoder, sample)
+        model_record["onnx_int8"] = quantize_int8(encoder.path, sample)
     index = faiss.IndexFlatIP(encoder.dimension)
     index.add(matrix)
 
