@@ -62,6 +62,20 @@ def test_onnx_vectors_match_sentence_transformers(torch_engine, onnx_engine, mes
     assert cosines.min() >= 0.9999
 
 
+@pytest.mark.parametrize("texts", [
+    ["deaf", "Why is my hearing going, and will it come back if the bleeding is found and stopped in time?"],
+    ["a", "bb", "my balance is off", "what is a lumbar puncture", "is this condition passed on in families"],
+    ["the same text", "the same text", "a longer text that is not the same one at all"],
+])
+def test_a_text_gets_the_same_vector_in_any_group(onnx_engine, texts):
+    """Texts are run in small groups of similar length; the group must not move a vector."""
+    encoder = onnx_engine.encoder.wrapped
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert together.shape == (len(texts), encoder.dimension)
+    assert np.sum(together * alone, axis=1).min() >= 0.99999
+
+
 @pytest.mark.slow
 def test_both_encoders_give_every_bank_message_the_same_reply(torch_engine, onnx_engine, messages):
     def reply(engine: Engine, message: str, history: list[str]) -> tuple:

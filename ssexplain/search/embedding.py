@@ -25,7 +25,12 @@ ONNX_FILE = "model.onnx"
 ONNX_INT8_FILE = "model.int8.onnx"  # int8 weights of the same graph (SSEXPLAIN_ENCODER=onnx-int8)
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 DEFAULT_MAX_TOKENS = 256
-BATCH_SIZE = 64
+BATCH_SIZE = 64  # sentence-transformers, at build time
+# Serving: texts are run in small groups of near-equal token length. A message's triage pieces
+# (a few words to ~70 tokens) padded to their longest in one batch cost about half as much
+# again as groups of four, and the larger batch grows onnxruntime's memory arena further
+# (docs/BENCHMARKS.md, "Small batches").
+ONNX_GROUP = 4
 
 
 class Encoder(Protocol):
@@ -168,8 +173,8 @@ class OnnxEncoder:
             raise ModelError(f"could not load the ONNX model from {onnx_file}: {exc}") from None
         max_tokens = int(_read_json(path / "sentence_bert_config.json").get("max_seq_length", DEFAULT_MAX_TOKENS))
         self._tokenizer.enable_truncation(max_length=max_tokens)
-        pad = self._tokenizer.padding or {}
-        self._tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
+        self._pad_id = int((self._tokenizer.padding or {}).get("pad_id", 0))
+        self._tokenizer.no_padding()  # each group is padded to its own longest text (_run)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._pooling = pooling_mode(path)
         self._normalise = normalises(path)
@@ -180,19 +185,23 @@ class OnnxEncoder:
     def known_words(self) -> frozenset[str]:
         return known_words(self.path)
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        feed = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+    def _run(self, encodings: list) -> np.ndarray:
+        """One onnxruntime call for a group of tokenised texts, padded to the group's longest."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+            types[row, : len(e.ids)] = e.type_ids
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:
-            mask = feed["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         if self._normalise:
             pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled.astype(np.float32)
@@ -200,12 +209,13 @@ class OnnxEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sorted by length so a batch pads to its own longest text, not the longest overall.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = self._tokenizer.encode_batch(texts)
+        # Sorted by token count, so each group pads to a neighbour's length, not the longest text's.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            rows = order[start : start + BATCH_SIZE]
-            out[rows] = self._encode_batch([texts[i] for i in rows])
+        for start in range(0, len(order), ONNX_GROUP):
+            rows = order[start : start + ONNX_GROUP]
+            out[rows] = self._run([encodings[i] for i in rows])
         return np.ascontiguousarray(out)
 
 
