@@ -198,6 +198,8 @@ class Settings:
     # The sentence encoder's runtime, and its intra-op threads per worker (onnxruntime or torch).
     encoder: str = "onnx"
     encoder_threads: int = 1
+    # How many encoder runs one worker makes at once; 0: its share of the CPU cores (encoder_runs_now).
+    encoder_runs: int = 0
     # gunicorn
     host: str = "127.0.0.1"
     port: int = 5000
@@ -235,6 +237,8 @@ class Settings:
             model_path=get("SSEXPLAIN_MODEL").strip(),
             encoder=one_of("SSEXPLAIN_ENCODER", get("SSEXPLAIN_ENCODER"), ENCODERS, "onnx"),
             encoder_threads=whole_number(threads_name, threads_raw, 1, minimum=1),
+            encoder_runs=whole_number("SSEXPLAIN_ENCODER_RUNS", get("SSEXPLAIN_ENCODER_RUNS"), 0,
+                                      what="a whole number of runs at once (0 for the worker's share of the cores)"),
             host=get("HOST").strip() or "127.0.0.1",
             port=port(get("PORT")),
             workers=whole_number("SSEXPLAIN_WORKERS", get("SSEXPLAIN_WORKERS"), 2, minimum=1),
@@ -255,6 +259,17 @@ class Settings:
             request_budget=seconds("SSEXPLAIN_REQUEST_BUDGET", get("SSEXPLAIN_REQUEST_BUDGET"), 10.0),
             log_level=log_level(get("SSEXPLAIN_LOG_LEVEL")),
         )
+
+    def encoder_runs_now(self) -> int:
+        """Encoder runs one worker makes at once: the setting, or the worker's share of the cores.
+
+        Each run at once holds its own buffers in onnxruntime's memory arena, and a worker
+        whose runs outnumber its cores only queues them on the CPU: a worker on a 2-core host
+        with 2 workers runs one at a time (docs/BENCHMARKS.md, "One run at a time").
+        """
+        if self.encoder_runs:
+            return self.encoder_runs
+        return max(1, (os.cpu_count() or 1) // max(1, self.workers))
 
     def trusted_hosts(self) -> tuple[str, ...]:
         """The Host header values the app answers: the public address's host, or the local names."""

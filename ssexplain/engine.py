@@ -64,7 +64,8 @@ class Engine:
         base_model = expected_model_id(settings.model_path)
         check_manifest(settings.content_dir, settings.index_dir, expected_model_id=base_model)
         encoder = encoder or load_encoder(
-            str(model_folder(settings.index_dir)), kind=settings.encoder, threads=settings.encoder_threads
+            str(model_folder(settings.index_dir)), kind=settings.encoder, threads=settings.encoder_threads,
+            runs=settings.encoder_runs_now(),
         )
         index = load_index(
             content, settings.content_dir, settings.index_dir, expected_model_id=base_model, encoder_id=encoder.id

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +76,39 @@ def test_a_text_gets_the_same_vector_in_any_group(onnx_engine, texts):
     alone = np.vstack([encoder.encode([t]) for t in texts])
     assert together.shape == (len(texts), encoder.dimension)
     assert np.sum(together * alone, axis=1).min() >= 0.99999
+
+
+@pytest.mark.parametrize("runs, most", [(1, 1), (2, 2)])
+def test_the_encoder_makes_at_most_its_runs_at_once(config: Settings, runs, most):
+    """Eight threads encoding together: the session never sees more than `runs` of them."""
+    encoder = OnnxEncoder(model_folder(config.index_dir), runs=runs)
+    session, lock, state = encoder._session, threading.Lock(), {"now": 0, "most": 0}
+    barrier = threading.Barrier(8)
+
+    class Counting:
+        def run(self, *args):
+            with lock:
+                state["now"] += 1
+                state["most"] = max(state["most"], state["now"])
+            try:
+                time.sleep(0.01)  # long enough for the other threads to arrive
+                return session.run(*args)
+            finally:
+                with lock:
+                    state["now"] -= 1
+
+    encoder._session = Counting()
+
+    def encode(n: int) -> None:
+        barrier.wait()
+        encoder.encode([f"question number {n} about hearing"])
+
+    threads = [threading.Thread(target=encode, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert state["most"] == most
 
 
 @pytest.mark.slow

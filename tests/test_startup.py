@@ -215,7 +215,7 @@ def test_sigterm_lets_a_request_in_flight_finish_before_stopping(tmp_path):
         ("SSEXPLAIN_WORKERS", "²"), ("SSEXPLAIN_WORKERS", "0"), ("SSEXPLAIN_THREADS", "four"),
         ("SSEXPLAIN_TIMEOUT", "-5"), ("SSEXPLAIN_GRACEFUL_TIMEOUT", "1e3"), ("SSEXPLAIN_MAX_REQUESTS", "٣"),
         ("PORT", "99999"), ("PORT", "http"), ("SSEXPLAIN_ENCODER", "tensorflow"),
-        ("SSEXPLAIN_ENCODER_THREADS", "0"), ("SSEXPLAIN_TORCH_THREADS", "many"),
+        ("SSEXPLAIN_ENCODER_THREADS", "0"), ("SSEXPLAIN_TORCH_THREADS", "many"), ("SSEXPLAIN_ENCODER_RUNS", "-1"),
         ("SSEXPLAIN_PUBLIC_URL", "explain.example.org"), ("SSEXPLAIN_PUBLIC_URL", "https://explain.example.org/app"),
         ("SSEXPLAIN_RATE_LIMIT", "lots"), ("SSEXPLAIN_RATELIMIT_STORAGE", "mysql://db"),
         ("SSEXPLAIN_PROXIES", "one"), ("SSEXPLAIN_HTTPS", "maybe"),
@@ -239,6 +239,18 @@ def test_every_setting_has_a_working_default_and_reads_its_variable():
     assert (read.workers, read.encoder_threads, read.encoder, read.https, read.request_budget) == (3, 2, "torch", True, 2.5)
     assert read.public_url == "https://explain.example.org"
     assert Settings.from_env({"SSEXPLAIN_ENCODER_THREADS": "4", "SSEXPLAIN_TORCH_THREADS": "2"}).encoder_threads == 4
+
+
+@pytest.mark.parametrize("env, cores, runs", [
+    ({}, 2, 1),  # 2 workers on 2 cores: one run at a time each
+    ({"SSEXPLAIN_WORKERS": "1"}, 2, 2),
+    ({"SSEXPLAIN_WORKERS": "4"}, 2, 1),  # never fewer than one
+    ({"SSEXPLAIN_WORKERS": "2"}, 8, 4),
+    ({"SSEXPLAIN_ENCODER_RUNS": "3"}, 2, 3),  # a setting wins
+])
+def test_a_worker_runs_the_encoder_at_most_its_share_of_the_cores(monkeypatch, env, cores, runs):
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    assert Settings.from_env(env).encoder_runs_now() == runs
 
 
 def test_every_setting_is_in_the_readme_table_with_its_default():

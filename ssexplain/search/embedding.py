@@ -10,9 +10,11 @@ sentence-transformers path, used to build the index and kept for comparison
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -153,7 +155,7 @@ class OnnxEncoder:
     the vectors match sentence-transformers' (the build checks that they do).
     """
 
-    def __init__(self, path: Path, *, threads: int = 1, file: str = ONNX_FILE) -> None:
+    def __init__(self, path: Path, *, threads: int = 1, file: str = ONNX_FILE, runs: int = 0) -> None:
         onnx_file = path / ONNX_DIR / file
         if not onnx_file.exists() or not (path / "tokenizer.json").exists():
             raise ModelError(f"no ONNX export in {path}: run `python -m ssexplain build-index` (or `make run`)")
@@ -181,6 +183,8 @@ class OnnxEncoder:
         self.path = path
         self.id = model_id(path)
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
+        # At most `runs` session runs at once (0: no limit); see Settings.encoder_runs_now.
+        self._runs = threading.BoundedSemaphore(runs) if runs > 0 else contextlib.nullcontext()
 
     def known_words(self) -> frozenset[str]:
         return known_words(self.path)
@@ -196,7 +200,8 @@ class OnnxEncoder:
             mask[row, : len(e.ids)] = 1
             types[row, : len(e.ids)] = e.type_ids
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        with self._runs:
+            hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:
@@ -219,16 +224,16 @@ class OnnxEncoder:
         return np.ascontiguousarray(out)
 
 
-def load_encoder(configured: str = "", *, kind: str = "torch", threads: int = 1) -> Encoder:
+def load_encoder(configured: str = "", *, kind: str = "torch", threads: int = 1, runs: int = 0) -> Encoder:
     """The encoder for a model folder: `configured` (or the packaged model) by default.
 
     The serving path passes the index's own model folder (see `index_store.model_folder`).
     """
     path = resolve_model_path(configured)
     if kind == "onnx":
-        return OnnxEncoder(path, threads=threads)
+        return OnnxEncoder(path, threads=threads, runs=runs)
     if kind == "onnx-int8":
-        return OnnxEncoder(path, threads=threads, file=ONNX_INT8_FILE)
+        return OnnxEncoder(path, threads=threads, file=ONNX_INT8_FILE, runs=runs)
     if kind == "torch":
         return TorchEncoder(path, threads=threads)
     raise ModelError(f"unknown encoder {kind!r}: use onnx, onnx-int8 or torch")
