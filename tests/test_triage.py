@@ -39,6 +39,8 @@ URGENT = [
 ]
 # The emergency in passing, or in the last sentence of a long message about something else.
 IN_PASSING = [
+    # A sign told with its own past marker, and a later sentence saying it is back now.
+    "Last week her face drooped on one side for a few minutes. The GP said to keep an eye on her. It's happening again now.",
     "I was diagnosed two years ago and my hearing aids help a lot. The audiologist was lovely. "
     "Anyway sorry to go on, my husband is on the floor shaking and it has been going for ages.",
     "Question about deferiprone and zinc levels for my mum, her last bloods were fine and she sees "
@@ -65,6 +67,14 @@ NOT_URGENT = [
     # a run of words cut from after the what-if phrase is still asked ahead
     "If my wife's words ever came out slurred and her arm went weak during the night, who would I ring first?",
     "Honestly I feel like I'm suffocating. Not literally, it's just the paperwork and the letters piling up.",
+    # The sign lies only in a sentence that is, on its own words, not now; "now" is said of
+    # something else in another sentence (docs/SAFETY.md, "Third pass").
+    "My wife had one fit out of the blue in 2016. We moved house and the kids started school. "
+    "She's doing well at the moment. Could SS bring more fits?",
+    "The nurse gave us a leaflet about cauda equina syndrome. He's fine at the moment. What is the saddle area?",
+    "Paul had a head injury in his twenties. He is struggling with walking now. Could that be the cause?",
+    "I've never had a fit, never blacked out. Is that unusual?",  # a list of denials
+    "thunderclap headache years before, related?",
 ]
 
 
@@ -143,6 +153,10 @@ STORY = "Last year we moved house and she was diagnosed in 2019. We went to the 
         ("the GP checked him and said it was nothing", "", True),
         ("the nurse saw her last week and said the swelling isn't serious", "", True),
         ("she saw the GP last week and now she isn't breathing properly", "", False),
+        ("when he was about 30 he had a headache that came on in seconds", "", True),
+        ("I was only 30 and I had thoughts of hurting myself", "", True),
+        ("he was 5 minutes into his dinner when his face dropped", "", False),
+        ("a headache like that years before", "", True),
     ],
 )
 def test_what_reads_as_past(piece, message, past):

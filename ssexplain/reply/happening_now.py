@@ -42,6 +42,11 @@ STRONG_NOW = _p(
     r"\bnow (he|she|i|my|his|her|it)('?s|'?m| is| are| am)? (\w+ing|not|can'?t|won'?t)\b|"
     + ONSET + r"|\b(presenting|presents|presented) with\b|\bc/o\b"
 )
+# A past event happening again now: "it's happening again", "another one now".
+RECURS = _p(
+    r"\b(it'?s|it is|she'?s|he'?s|they'?re|is|are) (\w+ )?(happening|doing it|starting|started|back|coming on) again\b|"
+    r"\b(another|one more) (one|fit|seizure|attack|episode|bleed)\b|\bagain (now|right now|tonight|today|this (morning|afternoon|evening))\b"
+)
 # "never thought about it again", "not had one again": "again" here is no sign of now.
 NEVER_AGAIN = _p(r"\b(never|not|n't|no|stop|prevent|avoid)\b[^.!?]{0,60}?\bagain\b")
 RIGHT_NOW = _p(r"\b(right now|just now|at the moment|currently|happening now|(minutes?|mins?) ago|rn)\b")
@@ -59,7 +64,9 @@ PAST = _p(
     r"february|march|april|june|july|august|september|october|november|december|spring|summer|autumn|winter)|back then|in (19|20)\d\d|in (january|february|march|april|"
     r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d+|eight|"
     r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously(?! (well|independent|fit|healthy|active|normal|fine))|a while (back|ago)|"
-    r"long ago|years back|(years|months|ages|decades) ago|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
+    r"long ago|years back|(years|months|ages|decades) (ago|before|earlier)|"
+    r"in (my|his|her|their|our) (early |late |mid )?(teens|twenties|thirties|forties|fifties|sixties|seventies|[2-7]0s)|"
+    r"(i|he|she|we) (was|were) (only |just |about |around |barely )?(\d+|a (kid|child|teenager|baby|boy|girl|student))(?! ?(minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|%|percent))|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
     r"(it|that) was fine(?! (until|till|when|this|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
     r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round|harmless|"
@@ -91,7 +98,8 @@ INFO = _p(
 # What a leaflet, website or article says: information, unless something is happening now.
 REPORTED = _p(
     r"\b(leaflet|website|booklet|article|magazine|forum|sheet|card|list|post)\b.{0,20}\b(says?|said|lists?|listed|mentions?|"
-    r"mentioned|warns?|warned|explains?|talks about)\b"
+    r"mentioned|warns?|warned|explains?|talks about)\b|"
+    r"\b(leaflet|website|booklet|article|magazine|sheet|video|page)s? (about|on)\b"
 )
 # Figures of speech and jokes: "my head is exploding with all the info", "lol".
 FIGURATIVE = _p(
@@ -114,7 +122,7 @@ NEGATED = _p(
     r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
     r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|return|recovery|improvement|"
     r"(me|him|her|us|them|you)\b)"  # "better off without me" is not a denial
-    r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|any\s+)?(?!feeling|control)[\w-]+)*"
+    r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|any\s+|never\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
 )
 

@@ -27,7 +27,7 @@ import numpy as np
 from ssexplain.content.loader import Content
 from ssexplain.content.triage_rules import Category, TriageRules, load_scope, load_triage
 from ssexplain.reply.happening_now import (
-    NEGATED, NOW, RIGHT_NOW, WHAT_IF, asked_ahead, hypothetical_before, masked, not_now, sentence_of,
+    NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, asked_ahead, hypothetical_before, masked, not_now, sentence_of,
 )
 from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces, sentences
 from ssexplain.reply.scope import ScopeChecker, ScopeDecision, covered_words
@@ -156,9 +156,26 @@ class UrgentTriage:
             if n and asked_ahead(piece, whole_sentences):
                 continue  # a run of words cut from after "if my husband's face ever drooped..."
             found, warned = self.pattern_hits(message, piece)
+            inside = [s for s in whole_sentences if s in piece]
+            if len(inside) > 1:
+                found = [h for h in found if not self._told_apart(h.category, piece, inside, whole_sentences)]
             hits += found
             warning = warning or warned
         return hits, warning
+
+    @staticmethod
+    def _told_apart(category: Category, piece: str, inside: list[str], found: list[str]) -> bool:
+        """A hit on a piece of several sentences (the whole message, a pair) whose sign lies
+        only in sentences that are, on their own words, not happening now (a past marker of
+        their own, long-standing, a general or information question, what a leaflet says):
+        the piece reads as "now" only because another sentence says now about something else
+        ("I had a seizure in 2018 ... I'm fine at the moment"). A sentence that is past only
+        because the story around it is told in the past keeps the hit, and so does a piece
+        whose other sentences say it is happening again ("it's happening again now")."""
+        signs = [s for s in inside if any(p.search(masked(s)) for p in category.patterns)]
+        if not signs or not all(not_now(s, "") for s in signs):
+            return False
+        return not RECURS.search(" ".join(s for s in inside if s not in signs))
 
     def similarities(self, message: str, texts: list[str], vectors: np.ndarray) -> list[UrgentHit]:
         per_category, negative = self.similarity_scores(vectors)
