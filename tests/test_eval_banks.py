@@ -56,3 +56,37 @@ def test_report_splits_tuning_and_held_out_folds(tmp_path):
     assert "folds 0-2 (tuning)    n=2    hit@1 0.500" in text
     assert "folds 3-4 (held out)  n=2    hit@1 0.500   hit@3 1.000   MRR 0.750" in text
     assert "carer" in text and "without" in text
+
+
+# ---------------------------------------------------------------- the triage banks' report
+
+def _bank_file(folder, name, rows):
+    (folder / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_in_scope_bank_questions_given_the_urgent_reply_are_counted_by_fold(tmp_path):
+    """The retrieval banks' ordinary questions are read (their text is in `question`) and
+    scored as wrong only when they get the urgent reply; the report gives the count for the
+    tuning and held-out folds apart, with the category of the wrong alarm."""
+    from ssexplain.evaluation import triage
+
+    _bank_file(tmp_path, "retrieval_a.jsonl", [
+        {"id": "ra-1", "kind": "in_scope", "voice": "carer", "fold": 0, "topic": "t", "question": "slurred speech, is it SS?"},
+        {"id": "ra-2", "kind": "in_scope", "voice": "terse", "fold": 3, "topic": "t", "question": "what is SS"},
+    ])
+    _bank_file(tmp_path, "retrieval_b.jsonl", [
+        {"id": "rb-1", "kind": "multi", "voice": "carer", "fold": 4, "topic": "u", "question": "a long story"},
+    ])
+    items = triage.load_bank(tmp_path, "in_scope")
+    assert [(i.id, i.message, i.group) for i in items] == [
+        ("ra-1", "slurred speech, is it SS?", "t"), ("ra-2", "what is SS", "t"), ("rb-1", "a long story", "u")]
+    status = {"ra-1": ("urgent", "stroke"), "ra-2": ("answered", ""), "rb-1": ("urgent", "seizure")}
+    results = [triage.Result(i, status[i.id][0], status[i.id][1]) for i in items]
+    assert [r.correct for r in results] == [False, True, False]
+    report = triage.format_report(results, show_misses=True)
+    assert "MISS (tuning) ra-1 [in_scope] status=urgent stroke" in report
+    assert "rb-1" not in report  # held out: counted, never shown
+    tuning, held = [line for line in report.splitlines() if "in-scope bank questions given the urgent reply" in line]
+    assert tuning.startswith("tuning folds 0-2") and tuning.endswith("1/1 (1.000)")
+    assert held.startswith("held-out folds 3-4") and held.endswith("1/2 (0.500)")
+    assert "by its category: stroke 1" in report and "by its category: seizure 1" in report

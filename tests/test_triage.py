@@ -251,11 +251,26 @@ def test_urgent_bank_messages_get_the_right_tier(bank_results):
 
 
 def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results):
-    # measured 10/229 (0.044) tuning and 23/156 (0.147) held out, end to end
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.05), (bank_eval.HELD_OUT_FOLDS, 0.17)):
+    # measured 4/229 (0.017) tuning and 21/156 (0.135) held out, end to end
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.018), (bank_eval.HELD_OUT_FOLDS, 0.135)):
         near = _part(bank_results, "near_miss", folds)
         false = sum(not r.correct for r in near)
         assert false <= limit * len(near), f"folds {folds}: {false}/{len(near)} near misses alarmed"
+
+
+@pytest.fixture(scope="module")
+def in_scope_results(engine):
+    return bank_eval.run(engine, bank_eval.load_bank(BANKS, "in_scope"))
+
+
+def test_ordinary_bank_questions_rarely_get_the_urgent_reply(in_scope_results):
+    """The retrieval banks' in-scope questions and long stories, end to end: a person asking
+    an ordinary question who is told to call 999 stops trusting the reply."""
+    # measured 15/455 (0.033) tuning and 11/285 (0.039) held out, end to end
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.033), (bank_eval.HELD_OUT_FOLDS, 0.039)):
+        part = _part(in_scope_results, "in_scope", folds)
+        alarmed = sum(not r.correct for r in part)
+        assert alarmed <= limit * len(part), f"folds {folds}: {alarmed}/{len(part)} in-scope questions alarmed"
 
 
 def test_made_up_words_are_not_embedded_but_real_words_are():

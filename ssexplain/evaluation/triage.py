@@ -1,8 +1,11 @@
 """Score urgent triage and honest declines on the banks in tests/banks/.
 
-Four files: triage_urgent.jsonl (must get the urgent reply), triage_near_miss.jsonl (must
-not), scope_out.jsonl (must be declined or sent to the doctor) and scope_lookalike.jsonl
-(in scope: must be answered). Every line has a `fold` (0-4): folds 0-2 may be tuned on,
+Five banks: triage_urgent.jsonl (must get the urgent reply), triage_near_miss.jsonl (must
+not), scope_out.jsonl (must be declined or sent to the doctor), scope_lookalike.jsonl
+(in scope: must be answered) and the retrieval banks' ordinary questions and long stories
+(retrieval_a.jsonl, retrieval_b.jsonl: must not get the urgent reply; a person asking an
+ordinary question who is told to call 999 stops trusting the reply). Every line has a
+`fold` (0-4): folds 0-2 may be tuned on,
 folds 3-4 are held out. The report gives both, by category and theme, and lists the text of
 misses only for the tuning folds: held-out misses are counted, never shown, so nobody
 writes rules or examples against them (docs/SAFETY.md).
@@ -18,11 +21,12 @@ from typing import Protocol
 from ssexplain.errors import SsexplainError
 from ssexplain.reply.answer import Reply
 
-BANKS = {
-    "urgent": "triage_urgent.jsonl",
-    "near_miss": "triage_near_miss.jsonl",
-    "out_of_scope": "scope_out.jsonl",
-    "lookalike": "scope_lookalike.jsonl",
+BANKS: dict[str, tuple[str, ...]] = {
+    "urgent": ("triage_urgent.jsonl",),
+    "near_miss": ("triage_near_miss.jsonl",),
+    "out_of_scope": ("scope_out.jsonl",),
+    "lookalike": ("scope_lookalike.jsonl",),
+    "in_scope": ("retrieval_a.jsonl", "retrieval_b.jsonl"),
 }
 TUNING_FOLDS = (0, 1, 2)
 HELD_OUT_FOLDS = (3, 4)
@@ -38,7 +42,7 @@ class Asks(Protocol):
 class BankItem:
     id: str
     bank: str  # a key of BANKS
-    group: str  # category or theme
+    group: str  # category or theme (the retrieval banks' topic)
     voice: str
     fold: int
     message: str
@@ -62,28 +66,34 @@ class Result:
             return self.status != "urgent"
         if bank == "out_of_scope":
             return self.status in DECLINED
+        if bank == "in_scope":
+            return self.status != "urgent"
         return self.status == "answered"
 
 
 def load_bank(folder: Path, bank: str) -> list[BankItem]:
-    path = folder / BANKS[bank]
+    """Every line of the bank's files (the retrieval banks keep their text in `question`)."""
     items = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise SsexplainError(f"{path}: no such bank file") from None
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for name in BANKS[bank]:
+        path = folder / name
         try:
-            raw = json.loads(line)
-            items.append(BankItem(
-                id=str(raw["id"]), bank=bank, group=str(raw.get("category") or raw.get("theme") or ""),
-                voice=str(raw.get("voice", "")), fold=int(raw["fold"]), message=str(raw["message"]),
-                history=tuple(raw.get("history") or ()), tier=str(raw.get("tier", "")),
-            ))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise SsexplainError(f"{path}: line {n} is not a valid bank record ({exc})") from None
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise SsexplainError(f"{path}: no such bank file") from None
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                message = raw["message"] if "message" in raw else raw["question"]
+                items.append(BankItem(
+                    id=str(raw["id"]), bank=bank,
+                    group=str(raw.get("category") or raw.get("theme") or raw.get("topic") or ""),
+                    voice=str(raw.get("voice", "")), fold=int(raw["fold"]), message=str(message),
+                    history=tuple(raw.get("history") or ()), tier=str(raw.get("tier", "")),
+                ))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise SsexplainError(f"{path}: line {n} is not a valid bank record ({exc})") from None
     return items
 
 
@@ -135,13 +145,14 @@ class Summary:
         return summary
 
     def measures(self) -> dict[str, float]:
-        """The four headline figures: caught and declined are rates of success, false
-        alarms and wrongly declined rates of failure."""
+        """The headline figures: caught and declined are rates of success, false alarms,
+        wrongly declined and in-scope questions alarmed rates of failure."""
         return {
             "urgent_caught": self.by_bank["urgent"].rate,
             "false_alarms": 1 - self.by_bank["near_miss"].rate,
             "declined": self.by_bank["out_of_scope"].rate,
             "wrongly_declined": 1 - self.by_bank["lookalike"].rate,
+            "in_scope_alarmed": 1 - self.by_bank["in_scope"].rate,
         }
 
     def meets_floors(self) -> bool:
@@ -164,13 +175,27 @@ def _headline(name: str, summary: Summary) -> str:
         f"near-miss false alarms {b['near_miss'].total - b['near_miss'].right}/{b['near_miss'].total} "
         f"({m['false_alarms']:.3f})   out-of-scope declined {b['out_of_scope']} ({m['declined']:.3f})   "
         f"look-alikes wrongly declined {b['lookalike'].total - b['lookalike'].right}/{b['lookalike'].total} "
-        f"({m['wrongly_declined']:.3f})"
+        f"({m['wrongly_declined']:.3f})   in-scope bank questions given the urgent reply "
+        f"{b['in_scope'].total - b['in_scope'].right}/{b['in_scope'].total} ({m['in_scope_alarmed']:.3f})"
     )
 
 
 def _groups(summary: Summary, bank: str, label: str) -> list[str]:
     rows = sorted((g, t) for (b, g), t in summary.by_group.items() if b == bank)
     return [f"  {label} " + "   ".join(f"{g} {t}" for g, t in rows)] if rows else []
+
+
+def _alarmed_by_category(results: list[Result]) -> list[str]:
+    """Which categories the in-scope questions were wrongly alarmed as (their topics are
+    many and small, so the category of the reply says more about the cause)."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in results:
+        if r.item.bank == "in_scope" and not r.correct:
+            counts[r.category] += 1
+    if not counts:
+        return []
+    return ["  in-scope questions given the urgent reply, by its category: "
+            + "   ".join(f"{c} {n}" for c, n in sorted(counts.items()))]
 
 
 def format_report(results: list[Result], *, show_misses: bool = True) -> str:
@@ -188,6 +213,7 @@ def format_report(results: list[Result], *, show_misses: bool = True) -> str:
         lines += _groups(summary, "near_miss", "near misses not alarmed by category:")
         lines += _groups(summary, "out_of_scope", "declined by theme:")
         lines += _groups(summary, "lookalike", "look-alikes answered by theme:")
+        lines += _alarmed_by_category(part)
         voices = sorted({v for (_, v) in summary.by_voice})
         for bank in BANKS:
             row = [f"{v} {summary.by_voice[(bank, v)]}" for v in voices if (bank, v) in summary.by_voice]
