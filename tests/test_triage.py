@@ -10,7 +10,7 @@ import pytest
 from ssexplain.content.triage_rules import CATEGORY_TIERS, load_triage
 from ssexplain.errors import ContentError
 from ssexplain.evaluation import triage as bank_eval
-from ssexplain.reply.happening_now import is_chronic, is_past, masked, not_now
+from ssexplain.reply.happening_now import has_onset, is_chronic, is_past, masked, not_now
 from ssexplain.reply.message_pieces import EMBED_CHARS, MAX_EMBEDDED, embedded_pieces, pieces
 
 BANKS = Path(__file__).resolve().parent / "banks"
@@ -27,6 +27,7 @@ URGENT = [
     ("my tongue and lips are swelling up after the new tablet", "anaphylaxis"),
     ("my toddler swallowed a handful of my pills", "overdose"),
     ("fell and hit my head and now I keep being sick", "head-injury"),
+    ("his words started coming out slurred at teatime and he can't stand up straight", "stroke"),
     ("mum suddenly doesn't know where she is or who I am", "sudden-confusion"),
     ("fever and a stiff neck since yesterday", "meningitis"),
     ("numb around my bottom and my legs are weak since this morning", "spinal-cord-compression"),
@@ -75,6 +76,10 @@ NOT_URGENT = [
     "Paul had a head injury in his twenties. He is struggling with walking now. Could that be the cause?",
     "I've never had a fit, never blacked out. Is that unusual?",  # a list of denials
     "thunderclap headache years before, related?",
+    # The slow form of a sign superficial siderosis itself causes, with no word of onset.
+    "Mum has some hearing loss in one ear. Could that be from the siderosis?",
+    "his speech is a bit slurred and he's going deaf, could this be SS",
+    "Typical picture: ataxic gait, dysarthria, bilateral sensorineural deafness",
 ]
 
 
@@ -177,6 +182,23 @@ def test_long_standing_is_not_now_unless_something_changed(piece, chronic):
     assert is_chronic(piece) is chronic
 
 
+@pytest.mark.parametrize(
+    ("piece", "onset"),
+    [
+        ("he has slight hearing loss in one ear", False),
+        ("my speech is slurred and I walk like I'm drunk", False),
+        ("I woke up deaf in my right ear", True),
+        ("postural headache since LP 3 days ago", True),
+        ("acute severe headache reaching peak intensity instantaneously", True),
+        ("her hearing has dropped over a day", True),
+        ("he's going deaf and his walking is getting worse", False),
+        ("no sudden change but the ringing is louder", False),  # read masked, as triage does
+    ],
+)
+def test_words_of_sudden_or_new_onset(piece, onset):
+    assert has_onset(masked(piece)) is onset
+
+
 def test_what_a_leaflet_says_and_risk_statements_are_information():
     message = "The leaflet says to go to A&E with numbness in the saddle area and new bladder problems."
     assert not_now(message, message)
@@ -201,8 +223,11 @@ def test_never_actually_is_a_denial():
     [
         (lambda t: t.replace("id: stroke", "id: strokes"), "unknown category id"),
         (lambda t: t.replace("tier: emergency\n    name: signs of a stroke", "tier: urgent-today\n    name: x"), "tier must be"),
-        (lambda t: t.replace(r"'\bslurr(ed|ing)\b'", r"'\bslurr(ed|ing\b'"), "not a valid regular expression"),
+        (lambda t: t.replace(r"'\bfast (test|signs)\b'", r"'\bfast (test|signs\b'"), "not a valid regular expression"),
+        (lambda t: t.replace(r"'\b(dysarthria|slurr(ed|ing)", r"'\b(dysarthria|slurr(ed|ing", 1).replace(
+            r"slurr\w* (speech|words))\b'", r"slurr\w* (speech|words)\b'", 1), "onset_patterns: pattern"),
         (lambda t: t.replace("  threshold: ", "  threshold: 3 #"), "between -1 and 1"),
+        (lambda t: t.replace("needs_onset: true", "needs_onset: sometimes", 1), "needs_onset must be true or false"),
     ],
 )
 def test_check_content_names_a_broken_triage_file(tmp_path, edit, problem):

@@ -33,7 +33,7 @@ CATEGORY_TIERS: dict[str, str] = {
 ACTIONS = ("decline", "chat", "ask_doctor")
 MIN_CATEGORY_EXAMPLES = 20
 MIN_THEME_EXAMPLES = 5
-CATEGORY_FIELDS = {"id", "tier", "name", "message", "patterns", "also", "examples"}
+CATEGORY_FIELDS = {"id", "tier", "name", "message", "patterns", "onset_patterns", "also", "needs_onset", "examples"}
 THEME_FIELDS = {"id", "action", "about", "reply", "patterns", "unless", "examples"}
 
 
@@ -52,6 +52,12 @@ class Category:
     patterns: tuple[re.Pattern[str], ...]
     also: re.Pattern[str] | None  # must match somewhere in the whole message as well
     examples: tuple[str, ...]
+    # Superficial siderosis itself causes a slow form of the sign (hearing loss, slurred
+    # speech): a similarity hit needs a word of sudden or new onset in the piece too.
+    needs_onset: bool = False
+    # Patterns for a sign superficial siderosis also causes slowly (slurred speech): a hit
+    # only in a piece with a word of sudden or new onset.
+    onset_patterns: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,9 @@ def _category(raw: Any, where: str) -> Category:
     if len(examples) < MIN_CATEGORY_EXAMPLES:
         raise ContentError(f"{where}: {len(examples)} examples; give at least {MIN_CATEGORY_EXAMPLES}")
     also = entry.get("also")
+    needs_onset = entry.get("needs_onset", False)
+    if not isinstance(needs_onset, bool):
+        raise ContentError(f"{where}: needs_onset must be true or false")
     return Category(
         id=category_id,
         tier=tier,
@@ -139,6 +148,8 @@ def _category(raw: Any, where: str) -> Category:
         patterns=_patterns(entry, "patterns", where, required=True),
         also=_compile(_text(entry, "also", where), f"{where} also") if also is not None else None,
         examples=examples,
+        needs_onset=needs_onset,
+        onset_patterns=_patterns(entry, "onset_patterns", where, required=False),
     )
 
 

@@ -231,6 +231,29 @@ CHANGE = _p(
 )
 
 
+# Words of sudden or new onset, for the categories whose sign superficial siderosis also
+# causes slowly (content/triage.yaml `needs_onset`): a change, a sign of now, a recent time,
+# or onset words ("woke up deaf", "came on", "acute", "within hours").
+ONSET_WORDS = _p(
+    r"\b(woke|waking|wakes|overnight|came on|comes on|coming on|started|starting|began|begun|out of the blue|"
+    r"acute\w*|abrupt\w*|instant\w*|immediately|in seconds|went|gone|dropped|drops?|"
+    r"(in|over|within|for) (a|an|one|two|three|the last|the past)( few| couple of)? (days?|hours?|hrs?)|"
+    r"(\d+|an?|one|two|three|four|five|a few|few|a couple of|couple of) (days?|hours?|hrs?) ago|"
+    r"since (the |my |his |her |their )?(lp|lumbar puncture|spinal tap|op|operation|procedure|surgery|myelogram|blood patch))\b"
+)
+
+
+# "he's going deaf", "getting worse": told in the present, but a slow change, not an onset.
+GRADUAL = _p(r"\b(going|getting|becoming|growing|deteriorating|worsening|declining)\b")
+
+
+def has_onset(piece: str) -> bool:
+    """The piece says the change is sudden, new or recent (not only that the sign is there)."""
+    if ONSET_WORDS.search(piece) or STRONG_NOW.search(piece) or RECENT.search(piece):
+        return True
+    return bool(CHANGE.search(GRADUAL.sub(" ", piece)))
+
+
 def is_chronic(piece: str) -> bool:
     """Told as long-standing, with no sign of a change now."""
     return bool(CHRONIC.search(piece)) and not (CHANGE.search(piece) or STRONG_NOW.search(piece) or RECENT.search(piece))

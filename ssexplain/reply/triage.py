@@ -27,7 +27,7 @@ import numpy as np
 from ssexplain.content.loader import Content
 from ssexplain.content.triage_rules import Category, TriageRules, load_scope, load_triage
 from ssexplain.reply.happening_now import (
-    NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, asked_ahead, hypothetical_before, masked, not_now, sentence_of,
+    NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, asked_ahead, has_onset, hypothetical_before, masked, not_now, sentence_of,
 )
 from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces, sentences
 from ssexplain.reply.scope import ScopeChecker, ScopeDecision, covered_words
@@ -103,13 +103,18 @@ class UrgentTriage:
         text = masked(piece)
         hits: list[UrgentHit] = []
         warning = ""
+        onset: bool | None = None  # worked out only when an onset pattern matches
         for category in self._categories:
             if category.also is not None and not category.also.search(message):
                 continue
-            for pattern in category.patterns:
+            for pattern, needs_onset in _with_onset(category):
                 match = pattern.search(text)
                 if not match:
                     continue
+                if needs_onset:
+                    onset = has_onset(text) if onset is None else onset
+                    if not onset:
+                        continue  # "his speech is slurred": the slow form SS itself causes
                 if hypothetical_before(text, match.start()):
                     warning = warning or category.message
                     continue
@@ -135,6 +140,7 @@ class UrgentTriage:
         if NEGATED.search(piece) and not NOW.search(masked(piece)):
             return []
         threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
+        onset = has_onset(masked(piece))  # "no sudden change" says no onset
         hits = []
         for n, category in enumerate(self._categories):
             score = float(per_category[n])
@@ -142,6 +148,8 @@ class UrgentTriage:
                 continue
             if category.also is not None and not category.also.search(message):
                 continue
+            if category.needs_onset and not onset:
+                continue  # "he has slight hearing loss in one ear": the slow form SS itself causes
             hits.append(UrgentHit(category, "similarity", score))
         return hits
 
@@ -172,7 +180,7 @@ class UrgentTriage:
         ("I had a seizure in 2018 ... I'm fine at the moment"). A sentence that is past only
         because the story around it is told in the past keeps the hit, and so does a piece
         whose other sentences say it is happening again ("it's happening again now")."""
-        signs = [s for s in inside if any(p.search(masked(s)) for p in category.patterns)]
+        signs = [s for s in inside if any(p.search(masked(s)) for p in category.patterns + category.onset_patterns)]
         if not signs or not all(not_now(s, "") for s in signs):
             return False
         return not RECURS.search(" ".join(s for s in inside if s not in signs))
@@ -265,6 +273,11 @@ class Triager:
             return Decision(Triage.NONE, warning=warning)
         kind = Triage.ASK_DOCTOR if scope.theme.action == "ask_doctor" else Triage.NO_ANSWER
         return Decision(kind, scope.theme.id, scope=scope, warning=warning, via=scope.via)
+
+
+def _with_onset(category: Category) -> list[tuple[re.Pattern[str], bool]]:
+    """The category's patterns, each with whether it needs a word of onset in the piece."""
+    return [(p, False) for p in category.patterns] + [(p, True) for p in category.onset_patterns]
 
 
 def _urgent(hit: UrgentHit) -> Decision:
