@@ -28,6 +28,7 @@ URGENT = [
     ("my toddler swallowed a handful of my pills", "overdose"),
     ("fell and hit my head and now I keep being sick", "head-injury"),
     ("his words started coming out slurred at teatime and he can't stand up straight", "stroke"),
+    ("she wasn't able to lift her arm this morning", "stroke"),
     ("mum suddenly doesn't know where she is or who I am", "sudden-confusion"),
     ("fever and a stiff neck since yesterday", "meningitis"),
     ("numb around my bottom and my legs are weak since this morning", "spinal-cord-compression"),
@@ -80,6 +81,11 @@ NOT_URGENT = [
     "Mum has some hearing loss in one ear. Could that be from the siderosis?",
     "his speech is a bit slurred and he's going deaf, could this be SS",
     "Typical picture: ataxic gait, dysarthria, bilateral sensorineural deafness",
+    # Denials in the contracted and clinical forms ("isn't" as "is not", "nil" as "no").
+    "on deferiprone, nil fever, nil sore throat, bloods due",
+    "he didn't pass out, just felt dizzy for a second",
+    "wasn't a thunderclap, more of a dull ache",
+    "never been suicidal, just fed up",
 ]
 
 
@@ -216,6 +222,22 @@ def test_a_run_of_words_from_mid_sentence_is_not_a_general_question():
 def test_never_actually_is_a_denial():
     assert "fainted" not in masked("I've never actually fainted")
     assert "passed out" not in masked("he never really passed out")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        ("she isn't confused, just tired", ""),
+        ("nil fever, nil sore throat", ""),
+        ("he isn't conscious", "conscious"),  # what is not happening IS the emergency
+        ("she didn't wake up and won't respond", "wake"),
+        ("he isn't breathing", "breathing"),
+        ("she didn't recognise me", "recognise"),
+    ],
+)
+def test_contracted_denials_are_masked_but_not_what_is_missing(sentence, kept):
+    text = masked(sentence)
+    assert (kept in text) if kept else not any(w in text for w in ("confused", "fever", "sore throat"))
 
 
 @pytest.mark.parametrize(

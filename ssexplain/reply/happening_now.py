@@ -117,12 +117,15 @@ PERSONAL = _p(
 # "no fever", "without a stiff neck", "hasn't got a rash", "no thoughts of hurting myself":
 # masked before patterns are read. "no feeling", "no control" and the like are symptoms, so kept.
 NEGATED = _p(
-    r"\b(no|without|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
-    r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?|denies|no sign of|no signs of|free of|not any|not)\s+(any\s+|a\s+|an\s+|real\s+)?"
-    r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|"
-    r"responding|waking|moving|answering|making|stopping|able|there|here|alive|going|return|recovery|improvement|"
+    r"\b(no|nil|nothing|without|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
+    r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?( been| felt)?|denies|no sign of|no signs of|free of|not any|"
+    # the contractions of "is not", "was not", "did not" read as "not" (not "can't", "won't": symptoms)
+    r"(isn'?t|wasn'?t|weren'?t|aren'?t|didn'?t|hasn'?t been|haven'?t been|not)( been)?)\s+(any\s+|a\s+|an\s+|real\s+)?"
+    r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|breathe\b|"
+    r"responding|respond\b|waking|wake\b|woken?\b|moving|move\b|answering|making|make\b|stopping|stop\b|able|there|here|alive|going|"
+    r"return|recovery|improvement|conscious|awake|know|recogni|rememb|talk|speak|eat|drink|right\b|himself|herself|myself|"
     r"(me|him|her|us|them|you)\b)"  # "better off without me" is not a denial
-    r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|any\s+|never\s+)?(?!feeling|control)[\w-]+)*"
+    r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|nil\s+|any\s+|never\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
 )
 
