@@ -29,6 +29,8 @@ URGENT = [
     ("fell and hit my head and now I keep being sick", "head-injury"),
     ("his words started coming out slurred at teatime and he can't stand up straight", "stroke"),
     ("she wasn't able to lift her arm this morning", "stroke"),
+    ("I suppose she is having a seizure, she's shaking and not responding", "seizure"),  # "I suppose" = "I think"
+    ("should he go to hospital, he's fitting right now", "seizure"),
     ("mum suddenly doesn't know where she is or who I am", "sudden-confusion"),
     ("fever and a stiff neck since yesterday", "meningitis"),
     ("numb around my bottom and my legs are weak since this morning", "spinal-cord-compression"),
@@ -86,6 +88,12 @@ NOT_URGENT = [
     "he didn't pass out, just felt dizzy for a second",
     "wasn't a thunderclap, more of a dull ache",
     "never been suicidal, just fed up",
+    # Figures of speech and what-if questions in other wordings.
+    "this paperwork is giving me a heart attack",
+    "I choked up when they told me",
+    "suppose her face drooped while I was at work, how would she get help?",
+    "in the event of a thunderclap headache, which hospital?",
+    "let's say my hearing goes suddenly, is there a treatment?",
 ]
 
 

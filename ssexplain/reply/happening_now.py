@@ -85,7 +85,12 @@ WHAT_IF = _p(
     r"\bhow (do|would|will|can|could) (i|we|you|people) (know|tell|recogni[sz]e|spot)\b|\bwarning signs?\b|"
     r"\bwhat are the (signs|symptoms)\b|\b(watch|look) out for\b|\b(should i|do i) (go|call)\b.{0,40}\bif\b|"
     r"\b(worr\w+|scared|afraid|frightened|fear|nervous)\b.{0,40}\b(might|could|will|would|going to|one day|ever|in (the )?future)\b|"
-    r"\bwhen to (call|worry|go|ring)\b|\bi (imagine|picture)\b"
+    r"\bwhen to (call|worry|go|ring)\b|\bi (imagine|picture)\b|"
+    # "suppose her face drooped", "let's say", "in the event of", "should he ever collapse"
+    r"(?<!i )\b(suppose|supposing|assuming)\b|\b(let'?s say|in the event (of|that)|god forbid|heaven forbid)\b|"
+    r"(^|[.,;:!?]\s*)(say|imagine) (he|she|they|i|we|my|your|someone|somebody|a)\b|"
+    r"(^|[.,;:!?]\s*)should (he|she|they|my \w+|your \w+|someone|somebody) (ever )?"
+    r"(start|develop|become|collapse|begin|stop|suddenly|lose|have|get)\b"
 )
 # A question asking for information about a symptom, not telling of one.
 INFO = _p(
@@ -105,7 +110,9 @@ REPORTED = _p(
 FIGURATIVE = _p(
     r"\b(lol|haha\w*|lmao|jk|joking|not literally|figuratively|metaphor\w*|so to speak)\b|"
     r"\b(of|with) (all )?(the )?(info|information|paperwork|forms|letters|appointments|admin|news|questions|stuff)\b|"
-    r"\bnearly (had|gave me) a (stroke|heart attack)\b|\b(is|are) killing me\b|\bso tired\b"
+    r"\bnearly (had|gave me) a (stroke|heart attack)\b|\b(is|are) killing me\b|\bso tired\b|"
+    r"\b(giving|(will|going to|gonna) give) (me|us) (a )?(heart attack|coronary|stroke|nervous breakdown)\b|"
+    r"\bchok(ed|ing|e|es) up\b|\b(news|diagnosis|letter|results?|phone call)\b.{0,20}\b(knocked|floored|winded)\b"
 )
 TOLD_IN_PAST = _p(r"\b(took|taken|swallowed|drank|ate|cut|jumped|overdosed)\b")
 GENERAL_START = _p(r"^\W*(can|could|does|do|is|are|will|would|what|how|why|which|when|where|should|has|have|may|might)\b")
