@@ -176,6 +176,11 @@ STORY = "Last year we moved house and she was diagnosed in 2019. We went to the 
         ("I was only 30 and I had thoughts of hurting myself", "", True),
         ("he was 5 minutes into his dinner when his face dropped", "", False),
         ("a headache like that years before", "", True),
+        ("my dad had a stroke at 60 and recovered well", "", True),
+        ("I took an overdose when I was younger", "", True),
+        ("the chest pain I had was reflux", "", True),
+        ("they think it was a faint", "", True),
+        ("she had a fit and recovered well but is still very confused", "", False),
     ],
 )
 def test_what_reads_as_past(piece, message, past):

@@ -35,7 +35,7 @@ NOW = _p(
 # Strong signs it is going on now: these alone override a past marker.
 STRONG_NOW = _p(
     r"\b((over|in|for|during) the (last|past) (few |couple of |\d+ |two |three )?(hours?|minutes?|mins?|hrs?)|right now|just now|rn|at the moment|currently|again|tonight|"
-    r"still (going|happening|there|bleeding|fitting|shaking|not|can'?t|won'?t|unconscious|out|confused|numb|weak)|"
+    r"still (very |really |so |quite |a bit )?(going|happening|there|bleeding|fitting|shaking|not|can'?t|won'?t|unconscious|out|confused|numb|weak|drowsy|sleepy)|"
     r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
     r"won'?t|wont|(isn'?t|isnt|is not) (\w+ing|right|himself|herself|conscious|awake|with it)|can'?t|cant|cannot|keeps? (on )?(?!asking|saying|telling|wondering|reading|checking|mentioning|reminding|taking|using)\w+ing|keeps? happening|"
     r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b|"
@@ -66,6 +66,10 @@ PAST = _p(
     r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously(?! (well|independent|fit|healthy|active|normal|fine))|a while (back|ago)|"
     r"long ago|years back|(years|months|ages|decades) (ago|before|earlier)|"
     r"in (my|his|her|their|our) (early |late |mid )?(teens|twenties|thirties|forties|fifties|sixties|seventies|[2-7]0s)|"
+    r"aged \d+|at (the )?age (of )?\d+|when (i|he|she|we) (was|were) (younger|at (school|uni|university|college)|in (school|college)|pregnant)|"
+    r"when (my|his|her|our|their) \w+ (was|were) born|recovered (well|fully|completely)|made a (full|good|complete) recovery|"
+    r"(was|were|turned out to be) (just |only )?(reflux|indigestion|heartburn|anxiety|a panic attack|muscular|a virus|a faint|"
+    r"low blood (pressure|sugar)|dehydration|nothing serious)|"
     r"(i|he|she|we) (was|were) (only |just |about |around |barely )?(\d+|a (kid|child|teenager|baby|boy|girl|student))(?! ?(minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|%|percent))|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
     r"(it|that) was fine(?! (until|till|when|this|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
