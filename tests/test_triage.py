@@ -31,6 +31,8 @@ URGENT = [
     ("she wasn't able to lift her arm this morning", "stroke"),
     ("I suppose she is having a seizure, she's shaking and not responding", "seizure"),  # "I suppose" = "I think"
     ("should he go to hospital, he's fitting right now", "seizure"),
+    ("is he breathing? no", "breathing"),  # asked and answered no, of what must be there
+    ("I do not feel my legs and can't pee since this morning", "spinal-cord-compression"),
     ("mum suddenly doesn't know where she is or who I am", "sudden-confusion"),
     ("fever and a stiff neck since yesterday", "meningitis"),
     ("numb around my bottom and my legs are weak since this morning", "spinal-cord-compression"),
@@ -94,6 +96,13 @@ NOT_URGENT = [
     "suppose her face drooped while I was at work, how would she get help?",
     "in the event of a thunderclap headache, which hospital?",
     "let's say my hearing goes suddenly, is there a treatment?",
+    # More denials: "neither ... nor", "zero", "not had", "don't feel", found normal, asked and answered no.
+    "neither fever nor stiff neck, just a headache",
+    "temp normal, throat fine, on deferiprone week 3",
+    "zero chest pain, just anxious",
+    "not had any thoughts of suicide",
+    "I don't feel suicidal, I just hate the hearing loss",
+    "numbness in the saddle area? no. bladder? fine",
 ]
 
 

@@ -128,14 +128,14 @@ PERSONAL = _p(
 # "no fever", "without a stiff neck", "hasn't got a rash", "no thoughts of hurting myself":
 # masked before patterns are read. "no feeling", "no control" and the like are symptoms, so kept.
 NEGATED = _p(
-    r"\b(no|nil|nothing|without|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
-    r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?( been| felt)?|denies|no sign of|no signs of|free of|not any|"
+    r"\b(no|nil|nothing|zero|neither|without|(i |he |she |they |we )?(don'?t|doesn'?t|do not|does not) feel|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
+    r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?( been| felt)?|denies|no sign of|no signs of|free (of|from)|not any|not (had|got|felt)|"
     # the contractions of "is not", "was not", "did not" read as "not" (not "can't", "won't": symptoms)
     r"(isn'?t|wasn'?t|weren'?t|aren'?t|didn'?t|hasn'?t been|haven'?t been|not)( been)?)\s+(any\s+|a\s+|an\s+|real\s+)?"
-    r"(?!feeling|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|breathe\b|"
+    r"(?!feeling|feel\b|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|breathe\b|"
     r"responding|respond\b|waking|wake\b|woken?\b|moving|move\b|answering|making|make\b|stopping|stop\b|able|there|here|alive|going|"
     r"return|recovery|improvement|conscious|awake|know|recogni|rememb|talk|speak|eat|drink|right\b|himself|herself|myself|"
-    r"(me|him|her|us|them|you)\b)"  # "better off without me" is not a denial
+    r"(me|him|her|us|them|you|my|his|their)\b)"  # "better off without me", "don't feel my legs" are no denials
     r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|nil\s+|any\s+|never\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
 )
@@ -157,9 +157,36 @@ STIFF_NECK = _p(r"\b(can'?t|cannot|can not|unable to|won'?t|hurts? to) (bend|mov
 FEVER_WORD = _p(r"\b(pyrexi\w*|febrile)\b")
 
 
+# Found normal: "temp normal", "bloods fine", "bladder ok", "speech normal".
+FOUND_NORMAL = _p(
+    r"\b(temp(erature)?|throat|bloods?|blood (count|tests?)|neutrophils|wbc|white (cells?|count)|bladder|bowels?|vision|"
+    r"speech|sats|oxygen)\s*(:|is|was|are|were)?\s*(normal|fine|ok|okay|good|clear|negative|stable|unremarkable)\b"
+)
+# Asked and denied: "numbness in the saddle area? no", "fever: none". Never for what must be
+# there ("breathing? no" is the emergency).
+ASKED_DENIED = _p(
+    r"(?<![\w'])(?:(?!breath|respon|awake|conscious|pulse|wak|mov|talk|answer|open)[^.?!:;])"
+    r"{2,60}?[?:]\s*(no|nope|none|nil|negative)\b[.!,]?"
+)
+
+
+BARE_NO = _p(r"^\W*(no|nope|none|nil|negative|not really|never)\W*$")
+VITAL = _p(r"breath|respon|awake|conscious|pulse|wak|mov|talk|answer|open")
+
+
+def answered_no(sentence: str, found: list[str]) -> bool:
+    """A sentence asked and answered no by the next one: "numbness in the saddle area? no."
+    Never for what must be there ("is he breathing? no" is the emergency)."""
+    if not sentence.endswith("?") or VITAL.search(sentence) or sentence not in found:
+        return False
+    n = found.index(sentence)
+    return n + 1 < len(found) and bool(BARE_NO.match(found[n + 1]))
+
+
 def masked(sentence: str) -> str:
     text = FEVER_FIGURE.sub(" a fever ", sentence)
     text = FEVER_WORD.sub(" a fever ", STIFF_NECK.sub(" a stiff neck ", text))
+    text = ASKED_DENIED.sub(" ", FOUND_NORMAL.sub(" ", text))
     return NEGATED.sub(" ", text)
 
 

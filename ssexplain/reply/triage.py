@@ -27,7 +27,8 @@ import numpy as np
 from ssexplain.content.loader import Content
 from ssexplain.content.triage_rules import Category, TriageRules, load_scope, load_triage
 from ssexplain.reply.happening_now import (
-    NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, asked_ahead, has_onset, hypothetical_before, masked, not_now, sentence_of,
+    ASKED_DENIED, NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, answered_no, asked_ahead, has_onset,
+    hypothetical_before, masked, not_now, sentence_of,
 )
 from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces, sentences
 from ssexplain.reply.scope import ScopeChecker, ScopeDecision, covered_words
@@ -137,8 +138,8 @@ class UrgentTriage:
         opening = WHAT_IF.search(piece)
         if opening and opening.start() <= 3 and not RIGHT_NOW.search(piece):
             return []  # "what should I do if he suddenly can't see?" asks ahead
-        if NEGATED.search(piece) and not NOW.search(masked(piece)):
-            return []
+        if (NEGATED.search(piece) or ASKED_DENIED.search(piece)) and not NOW.search(masked(piece)):
+            return []  # "no fever", "numbness in the saddle area? no": nothing left that is now
         threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
         onset = has_onset(masked(piece))  # "no sudden change" says no onset
         hits = []
@@ -163,6 +164,8 @@ class UrgentTriage:
                 continue  # a run of words inside a sentence told as past or as a question
             if n and asked_ahead(piece, whole_sentences):
                 continue  # a run of words cut from after "if my husband's face ever drooped..."
+            if answered_no(piece, whole_sentences):
+                continue  # "numbness in the saddle area? no."
             found, warned = self.pattern_hits(message, piece)
             inside = [s for s in whole_sentences if s in piece]
             if len(inside) > 1:
@@ -181,6 +184,9 @@ class UrgentTriage:
         because the story around it is told in the past keeps the hit, and so does a piece
         whose other sentences say it is happening again ("it's happening again now")."""
         signs = [s for s in inside if any(p.search(masked(s)) for p in category.patterns + category.onset_patterns)]
+        signs_asked = [s for s in signs if answered_no(s, found)]
+        if signs and len(signs_asked) == len(signs):
+            return True  # every sign was asked and answered no
         if not signs or not all(not_now(s, "") for s in signs):
             return False
         return not RECURS.search(" ".join(s for s in inside if s not in signs))
@@ -190,7 +196,8 @@ class UrgentTriage:
         whole_sentences = sentences(message)
         hits: list[UrgentHit] = []
         for n, piece in enumerate(texts):
-            if n and (not_now(sentence_of(piece, whole_sentences), message) or asked_ahead(piece, whole_sentences)):
+            if n and (not_now(sentence_of(piece, whole_sentences), message) or asked_ahead(piece, whole_sentences)
+                      or answered_no(piece, whole_sentences)):
                 continue
             hits += self.similarity_hits(message, piece, per_category[n], float(negative[n]))
         return hits
