@@ -255,6 +255,11 @@ def test_never_actually_is_a_denial():
         ("she didn't wake up and won't respond", "wake"),
         ("he isn't breathing", "breathing"),
         ("she didn't recognise me", "recognise"),
+        ("he didn't come round between the fits", "come round"),
+        ("she didn't regain consciousness", "regain"),
+        ("the seizure isn't letting up", "letting up"),
+        ("she wasn't with it after the fit", "with it"),
+        ("nothing is stopping the shaking", "nothing is stopping"),
     ],
 )
 def test_contracted_denials_are_masked_but_not_what_is_missing(sentence, kept):
@@ -310,7 +315,7 @@ def test_urgent_messages_of_the_tuning_folds_are_caught(bank_results):
 def test_urgent_messages_of_the_held_out_folds_are_caught(bank_results):
     held = _part(bank_results, "urgent", bank_eval.HELD_OUT_FOLDS)
     caught = sum(r.correct for r in held)
-    assert caught >= 0.93 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 148/157 = 0.943)"
+    assert caught >= 0.949 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 149/157 = 0.949)"
 
 
 def test_urgent_bank_messages_get_the_right_tier(bank_results):
@@ -320,8 +325,8 @@ def test_urgent_bank_messages_get_the_right_tier(bank_results):
 
 
 def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results):
-    # measured 4/229 (0.017) tuning and 21/156 (0.135) held out, end to end
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.018), (bank_eval.HELD_OUT_FOLDS, 0.135)):
+    # measured 3/229 (0.013) tuning and 18/156 (0.115) held out, end to end
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.014), (bank_eval.HELD_OUT_FOLDS, 0.116)):
         near = _part(bank_results, "near_miss", folds)
         false = sum(not r.correct for r in near)
         assert false <= limit * len(near), f"folds {folds}: {false}/{len(near)} near misses alarmed"
@@ -335,8 +340,8 @@ def in_scope_results(engine):
 def test_ordinary_bank_questions_rarely_get_the_urgent_reply(in_scope_results):
     """The retrieval banks' in-scope questions and long stories, end to end: a person asking
     an ordinary question who is told to call 999 stops trusting the reply."""
-    # measured 15/455 (0.033) tuning and 11/285 (0.039) held out, end to end
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.033), (bank_eval.HELD_OUT_FOLDS, 0.039)):
+    # measured 6/455 (0.013) tuning and 8/285 (0.028) held out, end to end
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.014), (bank_eval.HELD_OUT_FOLDS, 0.029)):
         part = _part(in_scope_results, "in_scope", folds)
         alarmed = sum(not r.correct for r in part)
         assert alarmed <= limit * len(part), f"folds {folds}: {alarmed}/{len(part)} in-scope questions alarmed"

@@ -128,13 +128,16 @@ PERSONAL = _p(
 # "no fever", "without a stiff neck", "hasn't got a rash", "no thoughts of hurting myself":
 # masked before patterns are read. "no feeling", "no control" and the like are symptoms, so kept.
 NEGATED = _p(
-    r"\b(no|nil|nothing|zero|neither|without|(i |he |she |they |we )?(don'?t|doesn'?t|do not|does not) feel|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
+    r"\b(no|nil|nothing(?= (sudden|new|like|serious|unusual|major|worrying|dramatic))|zero|neither|without|(i |he |she |they |we )?(don'?t|doesn'?t|do not|does not) feel|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
     r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?( been| felt)?|denies|no sign of|no signs of|free (of|from)|not any|not (had|got|felt)|"
     # the contractions of "is not", "was not", "did not" read as "not" (not "can't", "won't": symptoms)
     r"(isn'?t|wasn'?t|weren'?t|aren'?t|didn'?t|hasn'?t been|haven'?t been|not)( been)?)\s+(any\s+|a\s+|an\s+|real\s+)?"
     r"(?!feeling|feel\b|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|breathe\b|"
     r"responding|respond\b|waking|wake\b|woken?\b|moving|move\b|answering|making|make\b|stopping|stop\b|able|there|here|alive|going|"
     r"return|recovery|improvement|conscious|awake|know|recogni|rememb|talk|speak|eat|drink|right\b|himself|herself|myself|"
+    # what is not happening that is the emergency: "didn't come round", "isn't letting up"
+    r"com(e|ing)\b|came\b|regain|aware|with\b|let|eas(e|ing)|settl|calm|wear|get|improv|back\b|out\b|over\b|"
+    r"finish|end|slow|responsive|usual|normal|"
     r"(me|him|her|us|them|you|my|his|their)\b)"  # "better off without me", "don't feel my legs" are no denials
     r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|nil\s+|any\s+|never\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
