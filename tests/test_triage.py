@@ -42,6 +42,15 @@ URGENT = [
     ("woke up this morning and can't hear anything in my right ear", "sudden-hearing-loss"),
     ("since the lumbar puncture my headache is awful when I stand and goes when I lie down", "csf-leak-headache"),
     ("i keep thinking about killing myself", "self-harm-thoughts"),
+    # Everyday and clinical wordings of the same signs.
+    ("since lunch my dad has been really muddled, out of nowhere", "sudden-confusion"),
+    ("an hour ago I started seeing double and it hasn't stopped", "sudden-vision-loss"),
+    ("acute loss of vision in the right eye, onset this morning", "sudden-vision-loss"),
+    ("on the iron kelator and woke up burning hot with sore gums", "deferiprone-infection"),
+    ("her hearing in the left ear went last night, it was fine in the morning", "sudden-hearing-loss"),
+    ("had a lumbar puncture on monday and now he can't sit upright because of the pain in his head",
+     "csf-leak-headache"),
+    ("I've made up my mind, I'm going to walk to the railway tonight", "suicide"),
 ]
 # The emergency in passing, or in the last sentence of a long message about something else.
 IN_PASSING = [
@@ -103,6 +112,8 @@ NOT_URGENT = [
     "not had any thoughts of suicide",
     "I don't feel suicidal, I just hate the hearing loss",
     "numbness in the saddle area? no. bladder? fine",
+    "I overdosed on google last night reading about deferiprone",
+    "I could kick myself for not asking about the hearing test",
 ]
 
 
@@ -187,6 +198,9 @@ STORY = "Last year we moved house and she was diagnosed in 2019. We went to the 
         ("a headache like that years before", "", True),
         ("my dad had a stroke at 60 and recovered well", "", True),
         ("I took an overdose when I was younger", "", True),
+        # going on lately outweighs a past event in the same sentence
+        ("lately I think they'd be better off without me, and last week I cut my arm", "", False),
+        ("my hearing went yesterday", "She was fine in the morning. My hearing went yesterday.", False),
         ("the chest pain I had was reflux", "", True),
         ("they think it was a faint", "", True),
         ("she had a fit and recovered well but is still very confused", "", False),
@@ -315,7 +329,8 @@ def test_urgent_messages_of_the_tuning_folds_are_caught(bank_results):
 def test_urgent_messages_of_the_held_out_folds_are_caught(bank_results):
     held = _part(bank_results, "urgent", bank_eval.HELD_OUT_FOLDS)
     caught = sum(r.correct for r in held)
-    assert caught >= 0.949 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 149/157 = 0.949)"
+    # measured 200/216 = 0.926 with the blind items added on 2 December afternoon (149/157 on the older ones)
+    assert caught >= 0.925 * len(held), f"{caught}/{len(held)} held-out urgent caught (measured 200/216 = 0.926)"
 
 
 def test_urgent_bank_messages_get_the_right_tier(bank_results):
@@ -325,8 +340,8 @@ def test_urgent_bank_messages_get_the_right_tier(bank_results):
 
 
 def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results):
-    # measured 3/229 (0.013) tuning and 18/156 (0.115) held out, end to end
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.014), (bank_eval.HELD_OUT_FOLDS, 0.116)):
+    # measured 8/311 (0.026) tuning and 23/213 (0.108) held out, end to end, blind items included
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.026), (bank_eval.HELD_OUT_FOLDS, 0.109)):
         near = _part(bank_results, "near_miss", folds)
         false = sum(not r.correct for r in near)
         assert false <= limit * len(near), f"folds {folds}: {false}/{len(near)} near misses alarmed"
@@ -340,8 +355,8 @@ def in_scope_results(engine):
 def test_ordinary_bank_questions_rarely_get_the_urgent_reply(in_scope_results):
     """The retrieval banks' in-scope questions and long stories, end to end: a person asking
     an ordinary question who is told to call 999 stops trusting the reply."""
-    # measured 6/455 (0.013) tuning and 8/285 (0.028) held out, end to end
-    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.014), (bank_eval.HELD_OUT_FOLDS, 0.029)):
+    # measured 7/491 (0.014) tuning and 10/308 (0.032) held out, end to end, blind stories included
+    for folds, limit in ((bank_eval.TUNING_FOLDS, 0.015), (bank_eval.HELD_OUT_FOLDS, 0.033)):
         part = _part(in_scope_results, "in_scope", folds)
         alarmed = sum(not r.correct for r in part)
         assert alarmed <= limit * len(part), f"folds {folds}: {alarmed}/{len(part)} in-scope questions alarmed"

@@ -20,7 +20,7 @@ def _p(text: str) -> re.Pattern[str]:
 # A sudden change from normal: "she was fine an hour ago", "it was fine when I went to bed".
 ONSET = (
     r"\b(was|were) (fine|ok|okay|normal|well|alright|all right|perfectly fine)( (until|till|when (i|he|she|we) went|"
-    r"at (breakfast|lunch|dinner|tea)|this (morning|afternoon)|yesterday|last night|earlier|an hour ago|"
+    r"at (breakfast|lunch|dinner|tea)|this (morning|afternoon)|in the (morning|afternoon)|yesterday|last night|earlier|an hour ago|"
     r"(\d+|a few|an?|two|three) (minutes?|mins?|hours?|hrs?) ago))\b"
 )
 # Happening now: these override a mention of the past in the same sentence.
@@ -35,6 +35,7 @@ NOW = _p(
 # Strong signs it is going on now: these alone override a past marker.
 STRONG_NOW = _p(
     r"\b((over|in|for|during) the (last|past) (few |couple of |\d+ |two |three )?(hours?|minutes?|mins?|hrs?)|right now|just now|rn|at the moment|currently|again|tonight|"
+    r"lately|these days|nowadays|most days|every day now|at the minute|"
     r"still (very |really |so |quite |a bit )?(going|happening|there|bleeding|fitting|shaking|not|can'?t|won'?t|unconscious|out|confused|numb|weak|drowsy|sleepy)|"
     r"(\d+|a few|few|ten|fifteen|twenty|thirty|forty|an?) (minutes?|mins?|hours?|hrs?) ago|"
     r"won'?t|wont|(isn'?t|isnt|is not) (\w+ing|right|himself|herself|conscious|awake|with it)|can'?t|cant|cannot|keeps? (on )?(?!asking|saying|telling|wondering|reading|checking|mentioning|reminding|taking|using)\w+ing|keeps? happening|"
@@ -52,7 +53,7 @@ NEVER_AGAIN = _p(r"\b(never|not|n't|no|stop|prevent|avoid)\b[^.!?]{0,60}?\bagain
 RIGHT_NOW = _p(r"\b(right now|just now|at the moment|currently|happening now|(minutes?|mins?) ago|rn)\b")
 # Recent, but not on its own proof of "now" against a story told in the past.
 RECENT = _p(
-    r"\b(today|this (morning|afternoon|evening)|overnight|since (yesterday|last night|this|an hour|\d+|the day before|"
+    r"\b(today|yesterday|last night|this (morning|afternoon|evening)|overnight|since (yesterday|last night|this|an hour|\d+|the day before|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|the weekend|lunch\w*|breakfast|dinner|tea ?time|bedtime|"
     r"we got (home|back)|(he|she|i|we) (got|came) (home|back)|the (op|operation|procedure|surgery|lumbar puncture|lp|spinal tap)))\b"
 )
@@ -71,7 +72,7 @@ PAST = _p(
     r"(was|were|turned out to be) (just |only )?(reflux|indigestion|heartburn|anxiety|a panic attack|muscular|a virus|a faint|"
     r"low blood (pressure|sugar)|dehydration|nothing serious)|"
     r"(i|he|she|we) (was|were) (only |just |about |around |barely )?(\d+|a (kid|child|teenager|baby|boy|girl|student))(?! ?(minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|%|percent))|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
-    r"(it|that) was fine(?! (until|till|when|this|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
+    r"(it|that) was fine(?! (until|till|when|this|in the (morning|afternoon)|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
     r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round|harmless|"
     r"(been )?(fine|well|ok|okay|normal|(his|her|my|their) (usual|normal|old) self) (ever )?since(?! (this|an hour|\d+ ?(minutes?|mins?|hours?)))|"
@@ -116,7 +117,8 @@ FIGURATIVE = _p(
     r"\b(of|with) (all )?(the )?(info|information|paperwork|forms|letters|appointments|admin|news|questions|stuff)\b|"
     r"\bnearly (had|gave me) a (stroke|heart attack)\b|\b(is|are) killing me\b|\bso tired\b|"
     r"\b(giving|(will|going to|gonna) give) (me|us) (a )?(heart attack|coronary|stroke|nervous breakdown)\b|"
-    r"\bchok(ed|ing|e|es) up\b|\b(news|diagnosis|letter|results?|phone call)\b.{0,20}\b(knocked|floored|winded)\b"
+    r"\bchok(ed|ing|e|es) up\b|\b(could|want to|wanna) kick (myself|himself|herself)\b|"
+    r"\boverdos\w* on (google|the internet|the web|info\w*|reading|research|news|forums?|websites?|chocolate|tv|telly|coffee)\b|\b(news|diagnosis|letter|results?|phone call)\b.{0,20}\b(knocked|floored|winded)\b"
 )
 TOLD_IN_PAST = _p(r"\b(took|taken|swallowed|drank|ate|cut|jumped|overdosed)\b")
 GENERAL_START = _p(r"^\W*(can|could|does|do|is|are|will|would|what|how|why|which|when|where|should|has|have|may|might)\b")
