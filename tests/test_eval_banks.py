@@ -77,16 +77,20 @@ def test_in_scope_bank_questions_given_the_urgent_reply_are_counted_by_fold(tmp_
     _bank_file(tmp_path, "retrieval_b.jsonl", [
         {"id": "rb-1", "kind": "multi", "voice": "carer", "fold": 4, "topic": "u", "question": "a long story"},
     ])
+    _bank_file(tmp_path, "triage_in_scope.jsonl", [  # stories written for triage: the text is in `message`
+        {"id": "fs-1", "kind": "in_scope", "voice": "long-story", "fold": 1, "message": "an old fit, and a question"},
+    ])
     items = triage.load_bank(tmp_path, "in_scope")
     assert [(i.id, i.message, i.group) for i in items] == [
-        ("ra-1", "slurred speech, is it SS?", "t"), ("ra-2", "what is SS", "t"), ("rb-1", "a long story", "u")]
-    status = {"ra-1": ("urgent", "stroke"), "ra-2": ("answered", ""), "rb-1": ("urgent", "seizure")}
+        ("ra-1", "slurred speech, is it SS?", "t"), ("ra-2", "what is SS", "t"), ("rb-1", "a long story", "u"),
+        ("fs-1", "an old fit, and a question", "")]
+    status = {"ra-1": ("urgent", "stroke"), "ra-2": ("answered", ""), "rb-1": ("urgent", "seizure"), "fs-1": ("answered", "")}
     results = [triage.Result(i, status[i.id][0], status[i.id][1]) for i in items]
-    assert [r.correct for r in results] == [False, True, False]
+    assert [r.correct for r in results] == [False, True, False, True]
     report = triage.format_report(results, show_misses=True)
     assert "MISS (tuning) ra-1 [in_scope] status=urgent stroke" in report
     assert "rb-1" not in report  # held out: counted, never shown
     tuning, held = [line for line in report.splitlines() if "in-scope bank questions given the urgent reply" in line]
-    assert tuning.startswith("tuning folds 0-2") and tuning.endswith("1/1 (1.000)")
+    assert tuning.startswith("tuning folds 0-2") and tuning.endswith("1/2 (0.500)")
     assert held.startswith("held-out folds 3-4") and held.endswith("1/2 (0.500)")
     assert "by its category: stroke 1" in report and "by its category: seizure 1" in report

@@ -2,11 +2,10 @@
 
 Five banks: triage_urgent.jsonl (must get the urgent reply), triage_near_miss.jsonl (must
 not), scope_out.jsonl (must be declined or sent to the doctor), scope_lookalike.jsonl
-(in scope: must be answered) and the retrieval banks' ordinary questions and long stories
-(retrieval_a.jsonl, retrieval_b.jsonl: must not get the urgent reply; a person asking an
+(in scope: must be answered) and ordinary questions and long stories (retrieval_a.jsonl,
+retrieval_b.jsonl, triage_in_scope.jsonl: must not get the urgent reply; a person asking an
 ordinary question who is told to call 999 stops trusting the reply). Every line has a
-`fold` (0-4): folds 0-2 may be tuned on,
-folds 3-4 are held out. The report gives both, by category and theme, and lists the text of
+`fold` (0-4): folds 0-2 may be tuned on, folds 3-4 are held out. The report gives both, by category and theme, and lists the text of
 misses only for the tuning folds: held-out misses are counted, never shown, so nobody
 writes rules or examples against them (docs/SAFETY.md).
 """
@@ -26,7 +25,7 @@ BANKS: dict[str, tuple[str, ...]] = {
     "near_miss": ("triage_near_miss.jsonl",),
     "out_of_scope": ("scope_out.jsonl",),
     "lookalike": ("scope_lookalike.jsonl",),
-    "in_scope": ("retrieval_a.jsonl", "retrieval_b.jsonl"),
+    "in_scope": ("retrieval_a.jsonl", "retrieval_b.jsonl", "triage_in_scope.jsonl"),
 }
 TUNING_FOLDS = (0, 1, 2)
 HELD_OUT_FOLDS = (3, 4)
