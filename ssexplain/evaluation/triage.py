@@ -5,9 +5,9 @@ not), scope_out.jsonl (must be declined or sent to the doctor), scope_lookalike.
 (in scope: must be answered) and ordinary questions and long stories (retrieval_a.jsonl,
 retrieval_b.jsonl, triage_in_scope.jsonl: must not get the urgent reply; a person asking an
 ordinary question who is told to call 999 stops trusting the reply). Every line has a
-`fold` (0-4): folds 0-2 may be tuned on, folds 3-4 are held out. The report gives both, by category and theme, and lists the text of
-misses only for the tuning folds: held-out misses are counted, never shown, so nobody
-writes rules or examples against them (docs/SAFETY.md).
+`fold` (0-4): folds 0-2 may be tuned on, folds 3-4 are held out. The report gives both, by
+category and theme, and lists the text of misses only for the tuning folds: held-out misses
+are counted, never shown, so nobody writes rules or examples against them (docs/SAFETY.md).
 """
 from __future__ import annotations
 

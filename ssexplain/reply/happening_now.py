@@ -167,16 +167,15 @@ FOUND_NORMAL = _p(
     r"\b(temp(erature)?|throat|bloods?|blood (count|tests?)|neutrophils|wbc|white (cells?|count)|bladder|bowels?|vision|"
     r"speech|sats|oxygen)\s*(:|is|was|are|were)?\s*(normal|fine|ok|okay|good|clear|negative|stable|unremarkable)\b"
 )
-# Asked and denied: "numbness in the saddle area? no", "fever: none". Never for what must be
-# there ("breathing? no" is the emergency).
+# What must be there: "is he breathing? no" is the emergency, never a denial.
+VITAL_WORDS = r"breath|respon|awake|conscious|pulse|wak|mov|talk|answer|open"
+VITAL = _p(VITAL_WORDS)
+# Asked and denied: "numbness in the saddle area? no", "fever: none".
 ASKED_DENIED = _p(
-    r"(?<![\w'])(?:(?!breath|respon|awake|conscious|pulse|wak|mov|talk|answer|open)[^.?!:;])"
+    rf"(?<![\w'])(?:(?!{VITAL_WORDS})[^.?!:;])"
     r"{2,60}?[?:]\s*(no|nope|none|nil|negative)\b[.!,]?"
 )
-
-
 BARE_NO = _p(r"^\W*(no|nope|none|nil|negative|not really|never)\W*$")
-VITAL = _p(r"breath|respon|awake|conscious|pulse|wak|mov|talk|answer|open")
 
 
 def answered_no(sentence: str, found: list[str]) -> bool:

@@ -169,13 +169,13 @@ class UrgentTriage:
             found, warned = self.pattern_hits(message, piece)
             inside = [s for s in whole_sentences if s in piece]
             if len(inside) > 1:
-                found = [h for h in found if not self._told_apart(h.category, piece, inside, whole_sentences)]
+                found = [h for h in found if not self._told_apart(h.category, inside, whole_sentences)]
             hits += found
             warning = warning or warned
         return hits, warning
 
     @staticmethod
-    def _told_apart(category: Category, piece: str, inside: list[str], found: list[str]) -> bool:
+    def _told_apart(category: Category, inside: list[str], found: list[str]) -> bool:
         """A hit on a piece of several sentences (the whole message, a pair) whose sign lies
         only in sentences that are, on their own words, not happening now (a past marker of
         their own, long-standing, a general or information question, what a leaflet says):
