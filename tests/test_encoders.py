@@ -19,7 +19,7 @@ import pytest
 from ssexplain.config import Settings
 from ssexplain.engine import Engine
 from ssexplain.errors import BadQuestion
-from ssexplain.search.embedding import ONNX_INT8_FILE, OnnxEncoder, TorchEncoder
+from ssexplain.search.embedding import DATA_SUFFIX, ONNX_DIR, ONNX_FILE, ONNX_INT8_FILE, OnnxEncoder, TorchEncoder
 from ssexplain.search.index_store import model_folder
 
 BANKS = Path(__file__).parent / "banks"
@@ -150,6 +150,18 @@ def test_int8_gives_the_urgent_reply_wherever_fp32_does(onnx_engine, int8_engine
 
 def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("file", [ONNX_FILE, ONNX_INT8_FILE])
+def test_the_weights_are_mapped_from_their_own_file_not_read_in(config: Settings, file: str):
+    """The graph file is small and the weights are a file onnxruntime maps: a worker's
+    resident memory then holds only the pages of weights it touches (docs/BENCHMARKS.md)."""
+    onnx_dir = model_folder(config.index_dir) / ONNX_DIR
+    data = onnx_dir / (file + DATA_SUFFIX)
+    assert (onnx_dir / file).stat().st_size < 2_000_000 < data.stat().st_size
+    OnnxEncoder(model_folder(config.index_dir), file=file).encode(["is my hearing loss from the iron?"])
+    maps = Path("/proc/self/maps").read_text()
+    assert str(data.resolve()) in maps
 
 
 def test_ask_errors_when_the_onnx_export_is_missing(tmp_path):

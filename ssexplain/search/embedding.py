@@ -24,6 +24,11 @@ from ssexplain.errors import ModelError
 
 ONNX_DIR = "onnx"
 ONNX_FILE = "model.onnx"
+# Each graph's weights sit beside it in one raw file (`model.onnx.data`) that onnxruntime maps into memory
+# instead of reading: a worker then holds only the pages it touches (most of the 47 MB
+# word-embedding table never is), two workers share them, and a session opens in half the
+# time (docs/BENCHMARKS.md).
+DATA_SUFFIX = ".data"
 ONNX_INT8_FILE = "model.int8.onnx"  # int8 weights of the same graph (SSEXPLAIN_ENCODER=onnx-int8)
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 DEFAULT_MAX_TOKENS = 256

@@ -22,9 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from ssexplain.errors import ModelError
-from ssexplain.search.embedding import ONNX_DIR, ONNX_FILE, ONNX_INPUTS, ONNX_INT8_FILE, OnnxEncoder, TorchEncoder
+from ssexplain.search.embedding import (
+    DATA_SUFFIX, ONNX_DIR, ONNX_FILE, ONNX_INPUTS, ONNX_INT8_FILE, OnnxEncoder, TorchEncoder,
+)
 
 MIN_COSINE = 0.9999
+# Tensors at least this big go to the data file (every weight matrix; small biases stay inline).
+EXTERNAL_MIN_BYTES = 1024
 # The int8 copy's floor against fp32: well below what it reaches (0.975 worst on the dev
 # questions), so only a broken quantisation fails the build.
 MIN_INT8_COSINE = 0.95
@@ -66,8 +70,29 @@ def export_onnx(encoder: TorchEncoder, *, threads: int = 1) -> Path:
             opset_version=OPSET,
             dynamo=False,
         )
-    partial.replace(out_dir / ONNX_FILE)
+    store_weights_apart(partial, out_dir / ONNX_FILE)
     return out_dir / ONNX_FILE
+
+
+def store_weights_apart(source: Path, target: Path) -> None:
+    """Save the graph in `source` as `target`, its weights in `<target>.data` beside it.
+
+    onnxruntime memory-maps such a file, so a serving worker's resident memory holds only
+    the weights it has touched; the numbers in the file are the exported ones, unchanged.
+    """
+    import onnx
+
+    model = onnx.load(str(source))
+    data = target.with_name(target.name + DATA_SUFFIX)
+    data.unlink(missing_ok=True)  # onnx appends to an existing data file
+    staged = target.with_name(target.name + ".staged")
+    onnx.save_model(
+        model, str(staged), save_as_external_data=True, all_tensors_to_one_file=True,
+        location=data.name, size_threshold=EXTERNAL_MIN_BYTES,
+    )
+    staged.replace(target)
+    data.chmod(0o644)  # onnx writes it private; the server may run as another user than the build
+    source.unlink(missing_ok=True)
 
 
 def check_export(torch_encoder: TorchEncoder, texts: list[str], *, threads: int = 1) -> dict:
@@ -106,11 +131,12 @@ def quantize_int8(folder: Path, texts: list[str]) -> dict:
         str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True,
         op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True},
     )
-    partial.replace(target)
+    store_weights_apart(partial, target)
     fp32, int8 = OnnxEncoder(folder), OnnxEncoder(folder, file=ONNX_INT8_FILE)
     cosines = np.sum(fp32.encode(texts) * int8.encode(texts), axis=1)
     if cosines.min() < MIN_INT8_COSINE:
         target.unlink()
+        target.with_name(target.name + DATA_SUFFIX).unlink(missing_ok=True)
         raise ModelError(
             f"the int8 copy of the ONNX model is too far from fp32 (cosine {cosines.min():.4f} < {MIN_INT8_COSINE}); "
             "the index was not built"
