@@ -154,3 +154,15 @@ def test_the_fast_yaml_loader_reads_every_content_file_as_safe_loader_does(confi
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert yaml.load(text, Loader=YAML_LOADER) == yaml.safe_load(text), path.name
+
+
+def test_a_folder_is_read_once_until_one_of_its_files_changes(tmp_path):
+    """The master reads the content before forking; workers reuse it (cold start)."""
+    folder = _write_fixture(tmp_path, "passages:" + GOOD)
+    (folder / "checklist.yaml").write_text("groups: []\nbackground: []\ngeneral: []\n")
+    first = load_content(folder)
+    assert load_content(folder) is first
+    (folder / "passages" / "broken.yaml").write_text("passages:" + GOOD.replace("A plain line.", "Another plain line."))
+    changed = load_content(folder)
+    assert changed is not first
+    assert changed.passages[0].plain == "Another plain line."

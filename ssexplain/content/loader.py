@@ -244,8 +244,26 @@ def load_checklist(path: Path, passage_ids: set[str]) -> dict[str, Any]:
     return data
 
 
+# Content already read in this process, by folder and content hash. The server's master
+# reads and checks the content before it forks its workers (web.preflight); each worker
+# then finds it here instead of parsing every YAML file twice more (docs/BENCHMARKS.md,
+# cold start). Content is frozen dataclasses, so sharing one copy is safe.
+_READ: dict[tuple[str, str], "Content"] = {}
+
+
 def load_content(folder: Path) -> Content:
-    """Read sources, passages, glossary and checklist, validating cross-references."""
+    """Read sources, passages, glossary and checklist, validating cross-references.
+
+    The same folder with the same files is read once per process (a changed file is read
+    again: the key is the hash of every content file)."""
+    key = (str(Path(folder).resolve()), content_hash(folder))
+    if key not in _READ:
+        _READ.clear()  # only the latest content of a folder is worth keeping
+        _READ[key] = _read_content(folder)
+    return _READ[key]
+
+
+def _read_content(folder: Path) -> Content:
     sources = load_sources(folder / "sources.yaml")
     passages = load_passages(folder / "passages", sources)
     ids = {p.id for p in passages}

@@ -29,7 +29,6 @@ from ssexplain.checklist.questions import (
 )
 from ssexplain.content.loader import load_content
 from ssexplain.errors import SsexplainError
-from ssexplain.checklist.pdf import build_pdf
 from ssexplain.web.security import public_root
 
 bp = Blueprint("checklist", __name__)
@@ -110,6 +109,10 @@ def questions():
 
 @bp.get("/checklist/questions.pdf")
 def pdf():
+    # fpdf (with fontTools) takes about a third of a second to import: paid by the first
+    # PDF asked for, not by every worker's start (docs/BENCHMARKS.md, cold start).
+    from ssexplain.checklist.pdf import build_pdf
+
     checklist = current_checklist()
     selection = current_selection(checklist)
     data = build_pdf(question_list(checklist, selection), disclaimer=DISCLAIMER, link_base=public_root() + "/")
