@@ -141,8 +141,9 @@ def test_the_int8_copy_is_near_fp32_not_equal(onnx_engine, int8_engine, messages
 @pytest.mark.slow
 def test_int8_gives_the_urgent_reply_wherever_fp32_does(onnx_engine, int8_engine):
     """Serving int8 must never lose an emergency the fp32 model catches (SSEXPLAIN_ENCODER=onnx-int8)."""
-    urgent = [m for path in ("triage_urgent.jsonl", "triage_near_miss.jsonl")
-              for m in _lines(BANKS / path) if m.get("fold") == COMPARED_FOLD]
+    # The emergencies only: a near miss that fp32 alarms and int8 does not is a false alarm
+    # spared, not an emergency lost.
+    urgent = [m for m in _lines(BANKS / "triage_urgent.jsonl") if m.get("fold") == COMPARED_FOLD]
     lost = [m["message"][:80] for m in urgent
             if onnx_engine.ask(m["message"]).status == "urgent" and int8_engine.ask(m["message"]).status != "urgent"]
     assert len(urgent) >= 100 and lost == []
