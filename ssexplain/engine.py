@@ -116,6 +116,7 @@ class Engine:
         decision = self.triager.decide(text)  # the whole message: an urgent story is urgent
         if decision.urgent is not None:
             return answer.urgent(decision.urgent)
+        decision = self._in_conversation(text, earlier, decision)
         found = find_questions(text)
         if not found.split:
             return self._answer(text, earlier, decision)
@@ -133,6 +134,23 @@ class Engine:
             first = parts[0]
             parts[0] = answer.Part(first.question, self._answer(first.question, earlier, decision, story=()))
         return answer.combined(parts, more=found.more)
+
+    def _in_conversation(self, text: str, earlier: list[str], decision: Decision) -> Decision:
+        """A short follow-up read alone ("who's on it?", "what does that mean") can resemble
+        chit-chat or a personal question; in a conversation it is judged with the question
+        before it. Only a decline by similarity of a follow-up whose every word the sources
+        use is reconsidered: a decline by pattern, or a follow-up naming something the
+        sources lack ("and is it on medicare?"), stands whatever came before."""
+        if not earlier or decision.via != "similarity" or decision.triage not in (Triage.NO_ANSWER, Triage.ASK_DOCTOR):
+            return decision
+        if not conversation.may_lean_on_history(text):
+            return decision
+        if not all(self.triager.scope.subject_covered(word) for word in text.split()):
+            return decision
+        joined = self.triager.decide(f"{earlier[-1]} {text}")
+        if joined.urgent is None and joined.triage is Triage.NONE:
+            return Decision(Triage.NONE)
+        return decision
 
     def _part_decision(self, question: str):
         """One question of a message whose whole text was not urgent: declines and personal

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from ssexplain.reply.triage import Triage
 from ssexplain.content.loader import GlossaryTerm
 from ssexplain.reply.conversation import (
     About, Subject, TermFinder, about_reply, asks_for, in_context, leans_on_history, may_lean_on_history,
@@ -307,3 +308,30 @@ def test_the_card_script_decides_no_conversation_rule_itself():
     assert "reply.permalink" in script
     for rule in ("POINTS_BACK", "leansOnHistory", "CONTEXT_TURNS", "URLSearchParams"):
         assert rule not in script
+
+
+# A follow-up that only points back resembles chit-chat when read alone; in a conversation
+# it is judged with the question before it (Engine._in_conversation). One that names a
+# subject the sources lack is still declined.
+POINTING_BACK = [
+    ("What is a blood patch?", "what does that mean", "blood-patch-when-used"),
+    ("How is deferiprone monitored?", "who does that", "deferiprone-haematology-nurse-followup"),
+    ("What does the haematology nurse do?", "who's that", "team-specialists-who"),
+]
+
+
+@pytest.mark.parametrize(("earlier", "follow_up", "passage"), POINTING_BACK)
+def test_a_follow_up_that_points_back_is_answered_in_its_conversation(engine, earlier, follow_up, passage):
+    assert engine.triager.decide(follow_up).triage is not Triage.NONE  # alone, it is declined
+    reply = engine.ask(follow_up, history=[earlier])
+    assert reply.status == "answered"
+    assert passage in [c.id for c in reply.citations[:3]]
+
+
+@pytest.mark.parametrize(("earlier", "follow_up"), [
+    ("What is deferiprone?", "and how much does it cost?"),
+    ("What is deferiprone?", "is it on medicare"),
+    ("Can surgery help?", "what about acupuncture?"),
+])
+def test_a_follow_up_naming_what_the_sources_lack_is_still_declined(engine, earlier, follow_up):
+    assert engine.ask(follow_up, history=[earlier]).status == "no_answer"
