@@ -28,9 +28,6 @@ def passages():
     return load_content(FIXTURE).passages
 
 
-TOPS = ("projection", "feed_forward", "layer")
-
-
 @pytest.fixture(scope="module")
 def tuned(tmp_path_factory, base, passages):
     index_dir = tmp_path_factory.mktemp("tuned-index")
@@ -40,19 +37,6 @@ def tuned(tmp_path_factory, base, passages):
     return index_dir, folder, record, vectors
 
 
-@pytest.fixture(scope="module")
-def tuned_tops(tmp_path_factory, base, passages):
-    """One model per kind of trained top, from the same pairs (with hard negatives: the
-    third column goes through the same loop)."""
-    pairs = finetune.training_pairs(passages, QUICK)
-    made = {}
-    for top in TOPS:
-        folder = tmp_path_factory.mktemp(top) / "model"
-        record, vectors = finetune.fine_tune(base.path, pairs, folder, replace(QUICK, top=top, hard_negatives=True))
-        made[top] = (folder, record, vectors)
-    return made
-
-
 def test_batches_never_hold_one_passage_twice():
     pairs = [(f"p{n % 7}", f"q{n}", f"text {n % 7}") for n in range(60)]
     for batch in finetune._batches(pairs, 5, random.Random(1)):
@@ -60,58 +44,6 @@ def test_batches_never_hold_one_passage_twice():
         assert len(ids) == len(set(ids))
     used = sorted(i for b in finetune._batches(pairs, 5, random.Random(1)) for i in b)
     assert used == list(range(60))  # every pair is trained on once per epoch
-
-
-def test_batches_keep_a_pairs_hard_negative_out_of_the_other_pairs_passages():
-    pairs = [(f"p{n % 7}", f"q{n}", f"text {n % 7}") for n in range(60)]
-    negatives = [(f"p{(n + 1) % 7}", f"text {(n + 1) % 7}") for n in range(60)]
-    batches = finetune._batches(pairs, 3, random.Random(1), negatives)
-    for batch in batches:
-        own = [pairs[i][0] for i in batch]
-        against = [negatives[i][0] for i in batch]
-        assert len(own) == len(set(own)) and not set(own) & set(against)
-    assert len({i for b in batches for i in b}) > 40  # most pairs still find a batch
-
-
-@pytest.mark.parametrize(
-    ("anchor", "expected"),
-    [
-        ([1.0, 0.0, 0.0], "b"),  # nearest is its own passage a: the nearest *wrong* one is b
-        ([0.0, 0.0, 1.0], "c"),
-    ],
-)
-def test_hard_negative_is_the_wrong_passage_nearest_the_question(anchor, expected):
-    vectors = {
-        "text a": np.array([1.0, 0.0, 0.0]), "text b": np.array([0.8, 0.6, 0.0]),
-        "text c": np.array([0.0, 0.6, 0.8]), "q": np.array(anchor),
-    }
-    pairs = [("a", "q", "text a"), ("b", "qb", "text b"), ("c", "qc", "text c")]
-    vectors["qb"], vectors["qc"] = vectors["text b"], vectors["text c"]
-    assert finetune.hard_negatives(pairs, vectors)[0] == (expected, f"text {expected}")
-
-
-@pytest.mark.parametrize("top", TOPS)
-def test_each_top_saves_a_model_that_embeds_like_its_training_cache(tuned_tops, top):
-    folder, record, vectors = tuned_tops[top]
-    assert record["steps"] > 0
-    texts = sorted(vectors)[:6]
-    saved = TorchEncoder(folder).encode(texts)
-    assert np.abs(saved - np.stack([vectors[t] for t in texts])).max() < 1e-4
-
-
-@pytest.mark.parametrize("top", TOPS)
-def test_each_top_brings_questions_nearer_their_own_passage(tuned_tops, base, passages, top):
-    assert _margin(TorchEncoder(tuned_tops[top][0]), passages) > _margin(base, passages) + 0.01
-
-
-def _margin(encoder, passages) -> float:
-    """Mean over example questions of (own passage's cosine - best other passage's)."""
-    texts = encoder.encode([finetune.passage_text(p) for p in passages])
-    gaps = []
-    for n, p in enumerate(passages):
-        sims = encoder.encode(list(p.questions)) @ texts.T
-        gaps.extend(sims[:, n] - np.delete(sims, n, axis=1).max(axis=1))
-    return float(np.mean(gaps))
 
 
 def test_tuned_folder_is_a_model_that_embeds_like_the_training_cache(tuned):
@@ -125,7 +57,19 @@ def test_tuned_folder_is_a_model_that_embeds_like_the_training_cache(tuned):
 
 def test_tuning_brings_each_question_nearer_its_own_passage(tuned, base, passages):
     _, folder, _, _ = tuned
-    assert _margin(TorchEncoder(folder), passages) > _margin(base, passages) + 0.01
+    model = TorchEncoder(folder)
+
+    def margin(enc):
+        texts = [finetune.passage_text(p) for p in passages]
+        t = enc.encode(texts)
+        gaps = []
+        for n, p in enumerate(passages):
+            q = enc.encode(list(p.questions))
+            sims = q @ t.T
+            gaps.extend(sims[:, n] - np.delete(sims, n, axis=1).max(axis=1))
+        return float(np.mean(gaps))
+
+    assert margin(model) > margin(base) + 0.01
 
 
 def test_an_unchanged_build_reuses_the_model_and_a_changed_question_retrains(tuned, base, passages):
