@@ -197,7 +197,9 @@ def bank_results(engine):
 # it: 316/333, 121/133, 70/81 and 47/57.
 DECLINE_FLOORS = [
     (False, (0, 1, 2, 3, 4), 0.95, "318/333 = 0.955"),
-    (False, bank_eval.HELD_OUT_FOLDS, 0.91, "122/133 = 0.917"),
+    # 122/133 with forum patterns that also declined "did the tablets work for anyone?"
+    # (a subject the sources cover), dropped on merging (docs/SAFETY.md)
+    (False, bank_eval.HELD_OUT_FOLDS, 0.905, "121/133 = 0.910"),
     (True, bank_eval.TUNING_FOLDS, 0.98, "80/81 = 0.988 after tuning on b3"),
     (True, bank_eval.HELD_OUT_FOLDS, 0.89, "51/57 = 0.895, never read"),
 ]
