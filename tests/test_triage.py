@@ -51,6 +51,14 @@ URGENT = [
     ("had a lumbar puncture on monday and now he can't sit upright because of the pain in his head",
      "csf-leak-headache"),
     ("I've made up my mind, I'm going to walk to the railway tonight", "suicide"),
+    # Clinician shorthand and everyday words for the same signs (fourth pass, docs/SAFETY.md).
+    ("spo2 84% at home, new shortness of breath", "breathing"),
+    ("she can't talk or cough and is holding her throat", "breathing"),
+    ("two fits since lunch and he hasn't come round in between", "seizure"),
+    ("GCS 14 -> 10 after a fall down the stairs", "head-injury"),
+    ("pain in the chest radiating to the left arm for half an hour", "chest-pain"),
+    ("she used her epipen and her lips are still getting bigger", "anaphylaxis"),
+    ("at 3 o'clock he stopped knowing who we were", "sudden-confusion"),
 ]
 # The emergency in passing, or in the last sentence of a long message about something else.
 IN_PASSING = [
@@ -114,6 +122,16 @@ NOT_URGENT = [
     "numbness in the saddle area? no. bladder? fine",
     "I overdosed on google last night reading about deferiprone",
     "I could kick myself for not asking about the hearing test",
+    # Fourth pass: carrying a pen is no reaction, what-ifs about a relative, study questions,
+    # hearsay, a figure of speech, body parts found normal, habits, a reading of "normal now".
+    "I always carry an adrenaline pen because of bee stings",
+    "if grandad ever has a fit at our house, do we call 999?",
+    "what is the incidence of seizures in superficial siderosis?",
+    "I read about a woman with SS who went blind, is that common?",
+    "the parking fine almost gave me a heart attack",
+    "throat fine, lips fine, just a little itchy rash",
+    "she trips quite often on the stairs because of her balance",
+    "he had a chest infection in the spring and his breathing is normal now",
 ]
 
 
