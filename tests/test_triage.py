@@ -51,6 +51,14 @@ URGENT = [
     ("had a lumbar puncture on monday and now he can't sit upright because of the pain in his head",
      "csf-leak-headache"),
     ("I've made up my mind, I'm going to walk to the railway tonight", "suicide"),
+    # Clinician shorthand and everyday words for the same signs (fourth pass, docs/SAFETY.md).
+    ("spo2 84% at home, new shortness of breath", "breathing"),
+    ("she can't talk or cough and is holding her throat", "breathing"),
+    ("two fits since lunch and he hasn't come round in between", "seizure"),
+    ("GCS 14 -> 10 after a fall down the stairs", "head-injury"),
+    ("pain in the chest radiating to the left arm for half an hour", "chest-pain"),
+    ("she used her epipen and her lips are still getting bigger", "anaphylaxis"),
+    ("at 3 o'clock he stopped knowing who we were", "sudden-confusion"),
 ]
 # The emergency in passing, or in the last sentence of a long message about something else.
 IN_PASSING = [
@@ -114,6 +122,16 @@ NOT_URGENT = [
     "numbness in the saddle area? no. bladder? fine",
     "I overdosed on google last night reading about deferiprone",
     "I could kick myself for not asking about the hearing test",
+    # Fourth pass: carrying a pen is no reaction, what-ifs about a relative, study questions,
+    # hearsay, a figure of speech, body parts found normal, habits, a reading of "normal now".
+    "I always carry an adrenaline pen because of bee stings",
+    "if grandad ever has a fit at our house, do we call 999?",
+    "what is the incidence of seizures in superficial siderosis?",
+    "I read about a woman with SS who went blind, is that common?",
+    "the parking fine almost gave me a heart attack",
+    "throat fine, lips fine, just a little itchy rash",
+    "she trips quite often on the stairs because of her balance",
+    "he had a chest infection in the spring and his breathing is normal now",
 ]
 
 
@@ -330,9 +348,9 @@ TUNING, HELD = bank_eval.TUNING_FOLDS, bank_eval.HELD_OUT_FOLDS
 # (items, folds, most urgent messages missed as a share, measured)
 URGENT_FLOORS = [
     (False, TUNING, 0.0, "0/324"),
-    (False, HELD, 0.075, "16/216"),
-    (True, TUNING, 0.13, "15/117 before tuning on b3"),
-    (True, HELD, 0.125, "9/73, never tuned on"),
+    (False, HELD, 0.061, "13/216 (16/216 before the fourth pass)"),
+    (True, TUNING, 0.0, "0/117 (15/117 before tuning on b3)"),
+    (True, HELD, 0.11, "8/73 (9/73 before), never tuned on"),
 ]
 
 
@@ -351,9 +369,9 @@ def test_urgent_bank_messages_get_the_right_tier(bank_results):
 
 NEAR_MISS_FLOORS = [
     (False, TUNING, 0.026, "8/311"),
-    (False, HELD, 0.109, "23/213"),
-    (True, TUNING, 0.124, "15/121 before tuning on b3"),
-    (True, HELD, 0.145, "10/69, never tuned on"),
+    (False, HELD, 0.104, "22/213 (23/213 before the fourth pass)"),
+    (True, TUNING, 0.0, "0/121 (15/121 before tuning on b3)"),
+    (True, HELD, 0.131, "9/69 (10/69 before), never tuned on"),
 ]
 
 
@@ -370,10 +388,10 @@ def in_scope_results(engine):
 
 
 IN_SCOPE_FLOORS = [
-    (False, TUNING, 0.015, "7/491"),
+    (False, TUNING, 0.013, "6/491 (7/491 before the fourth pass)"),
     (False, HELD, 0.033, "10/308"),
-    (True, TUNING, 0.035, "5/143 before tuning on b3"),
-    (True, HELD, 0.035, "2/87, never tuned on"),
+    (True, TUNING, 0.014, "2/143 (5/143 before tuning on b3)"),
+    (True, HELD, 0.023, "2/87, never tuned on"),
 ]
 
 

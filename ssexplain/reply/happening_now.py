@@ -41,6 +41,9 @@ STRONG_NOW = _p(
     r"won'?t|wont|(isn'?t|isnt|is not) (\w+ing|right|himself|herself|conscious|awake|with it)|can'?t|cant|cannot|keeps? (on )?(?!asking|saying|telling|wondering|reading|checking|mentioning|reminding|taking|using)\w+ing|keeps? happening|"
     r"just (\w+ed|had|got|went|fell|hit|took|lost|came|started|woke|swallowed))\b|"
     r"\bnow (he|she|i|my|his|her|it)('?s|'?m| is| are| am)? (\w+ing|not|can'?t|won'?t)\b|"
+    # an acute event told as going on: "he is having fits one after the other"
+    r"\b(is|are|am|he'?s|she'?s|i'?m|they'?re|hes|shes|im) (now |still )?having (a |another )?"
+    r"(fit|fits|seizure|seizures|convulsions?|stroke|heart attack|(bad |severe |allergic )?reaction)\b|"
     + ONSET + r"|\b(presenting|presents|presented) with\b|\bc/o\b"
 )
 # A past event happening again now: "it's happening again", "another one now".
@@ -53,6 +56,7 @@ NEVER_AGAIN = _p(r"\b(never|not|n't|no|stop|prevent|avoid)\b[^.!?]{0,60}?\bagain
 RIGHT_NOW = _p(r"\b(right now|just now|at the moment|currently|happening now|(minutes?|mins?) ago|rn)\b")
 # Recent, but not on its own proof of "now" against a story told in the past.
 RECENT = _p(
+    r"\bat (about |around |roughly )?(\d{1,2}([:.]\d\d)? ?(am|pm|o'?clock)|(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) o'?clock)|"
     r"\b(today|yesterday|last night|this (morning|afternoon|evening)|overnight|since (yesterday|last night|this|an hour|\d+|the day before|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|the weekend|lunch\w*|breakfast|dinner|tea ?time|bedtime|"
     r"we got (home|back)|(he|she|i|we) (got|came) (home|back)|the (op|operation|procedure|surgery|lumbar puncture|lp|spinal tap)))\b"
@@ -65,14 +69,15 @@ PAST = _p(
     r"february|march|april|june|july|august|september|october|november|december|spring|summer|autumn|winter)|back then|in (19|20)\d\d|in (january|february|march|april|"
     r"june|july|august|september|october|november|december)|when (i|he|she|we) (was|were) (a |young|little|\d+|eight|"
     r"small|first)|as a (child|kid|baby|teen\w*|boy|girl)|used to|in the past|history of|previously(?! (well|independent|fit|healthy|active|normal|fine))|a while (back|ago)|"
-    r"long ago|years back|(years|months|ages|decades) (ago|before|earlier)|"
+    r"long ago|years back|for a (while|time|bit|few (weeks|months)) after\b|"
+    r"\bthe (thoughts|feelings|urges|dark thoughts) (have|has) (all )?(gone|stopped|passed|settled|cleared)\b|(years|months|ages|decades) (ago|before|earlier)|"
     r"in (my|his|her|their|our) (early |late |mid )?(teens|twenties|thirties|forties|fifties|sixties|seventies|[2-7]0s)|"
     r"aged \d+|at (the )?age (of )?\d+|when (i|he|she|we) (was|were) (younger|at (school|uni|university|college)|in (school|college)|pregnant)|"
     r"when (my|his|her|our|their) \w+ (was|were) born|recovered (well|fully|completely)|made a (full|good|complete) recovery|"
     r"(was|were|turned out to be) (just |only )?(reflux|indigestion|heartburn|anxiety|a panic attack|muscular|a virus|a faint|"
     r"low blood (pressure|sugar)|dehydration|nothing serious)|"
     r"(i|he|she|we) (was|were) (only |just |about |around |barely )?(\d+|a (kid|child|teenager|baby|boy|girl|student))(?! ?(minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|%|percent))|since childhood|only once|just once|once (when|before|in|as)|one time|none since|nothing since|it passed|gone now|went away|"
-    r"(it|that) was fine(?! (until|till|when|this|in the (morning|afternoon)|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|i'?m ok now|turned out|"
+    r"(it|that) was fine(?! (until|till|when|this|in the (morning|afternoon)|yesterday|last night|earlier|an hour|\d+|a few|at))|cleared up|much better now|better now|fine now|all fine|(is|'s|are|was) (completely |totally |all )?normal now|back to normal|i'?m ok now|turned out|"
     r"was treated|were treated|got treated|sent (him|her|me|us) home|kept (him|her|me) in|discharged|"
     r"when (i was|he was|she was) (first )?diagnosed|at the time|afterwards|came round|harmless|"
     r"(been )?(fine|well|ok|okay|normal|(his|her|my|their) (usual|normal|old) self) (ever )?since(?! (this|an hour|\d+ ?(minutes?|mins?|hours?)))|"
@@ -86,7 +91,11 @@ PAST_VERB = _p(
 # The symptom is inside a hypothetical or a general question, not happening.
 WHAT_IF = _p(
     r"\bwhat (should|do|would|can|must|will) (i|we|you|one|they|people) do (if|when|in case)\b|\bwhat if\b|\bin case\b|"
-    r"\bif (i|he|she|we|they|my \w+|someone|somebody|a person|you|it|this|that|ever)\b|\bwhen should (i|we|you)\b|"
+    r"(?<!sorry )(?<!apologies )(?<!apologise )(?<!apologize )(?<!forgive me )(?<!not sure )(?<!unsure )"
+    r"(?<!wondering )(?<!don't know )(?<!dont know )(?<!no idea )"
+    r"\bif (i|he|she|we|they|my \w+|someone|somebody|a person|you|it|this|that|ever|\w+ ever|"
+    r"(mum|mom|dad|mam|nan|nana|gran|granny|grandad|grandpa|grandma|husband|hubby|wife|partner|son|daughter)('?s)?)\b|"
+    r"\bwhen should (i|we|you)\b|"
     r"\bhow (do|would|will|can|could) (i|we|you|people) (know|tell|recogni[sz]e|spot)\b|\bwarning signs?\b|"
     r"\bwhat are the (signs|symptoms)\b|\b(watch|look) out for\b|\b(should i|do i) (go|call)\b.{0,40}\bif\b|"
     r"\b(worr\w+|scared|afraid|frightened|fear|nervous)\b.{0,40}\b(might|could|will|would|going to|one day|ever|in (the )?future)\b|"
@@ -103,19 +112,25 @@ INFO = _p(
     r"\bhow (fast|quickly|soon)\b|\bvs\b|\bdifference between\b|\bshould make me\b|\bmean (i|we) should\b|"
     r"\b(ring|call) for an ambulance\b|\b(allergy|side effects?|warning) signs\b|"
     r"\b(higher|high|increased|greater|more|lower) (risk|rates?|chance) of\b|"
+    r"\b(prevalence|incidence|cohorts?|case series|in the literature)\b|\bhow (common|rare)\b|"
     r"\b(you|one|people|patients) (have to|has to|should|must|need to|are (told|supposed) to) (report|call|ring|tell|watch|look|go)\b"
 )
 # What a leaflet, website or article says: information, unless something is happening now.
 REPORTED = _p(
     r"\b(leaflet|website|booklet|article|magazine|forum|sheet|card|list|post)\b.{0,20}\b(says?|said|lists?|listed|mentions?|"
     r"mentioned|warns?|warned|explains?|talks about)\b|"
-    r"\b(leaflet|website|booklet|article|magazine|sheet|video|page)s? (about|on)\b"
+    r"\b(leaflet|website|booklet|article|magazine|sheet|video|page)s? (about|on)\b|"
+    # hearsay about someone else: "I heard a man with siderosis...", "a lady in the group..."
+    r"\b(i|we) (heard|read|was told|were told) (that |about |of )(a|an|someone|somebody|some|one|another)\b|"
+    r"\b(i|we) (heard|read) (of |about )?(a|an|one|another|some) (man|woman|lady|guy|person|patient|people|girl|boy|child)\b|"
+    r"\b(a|one|another|some) (lady|man|woman|guy|bloke|chap|person|member|patient|friend|girl|boy) "
+    r"(in|on|at|from) (the|my|our|a) (group|forum|support group|facebook group)\b"
 )
 # Figures of speech and jokes: "my head is exploding with all the info", "lol".
 FIGURATIVE = _p(
     r"\b(lol|haha\w*|lmao|jk|joking|not literally|figuratively|metaphor\w*|so to speak)\b|"
     r"\b(of|with) (all )?(the )?(info|information|paperwork|forms|letters|appointments|admin|news|questions|stuff)\b|"
-    r"\bnearly (had|gave me) a (stroke|heart attack)\b|\b(is|are) killing me\b|\bso tired\b|"
+    r"\b(nearly|almost) (had|gave|giving) (me |us |him |her )?(having )?(a )?(stroke|heart attack|fit|seizure|coronary)\b|\b(is|are) killing me\b|\bso tired\b|"
     r"\b(giving|(will|going to|gonna) give) (me|us) (a )?(heart attack|coronary|stroke|nervous breakdown)\b|"
     r"\bchok(ed|ing|e|es) up\b|\b(could|want to|wanna) kick (myself|himself|herself)\b|"
     r"\boverdos\w* on (google|the internet|the web|info\w*|reading|research|news|forums?|websites?|chocolate|tv|telly|coffee)\b|\b(news|diagnosis|letter|results?|phone call)\b.{0,20}\b(knocked|floored|winded)\b"
@@ -133,13 +148,15 @@ NEGATED = _p(
     r"\b(no|nil|nothing(?= (sudden|new|like|serious|unusual|major|worrying|dramatic))|zero|neither|without|(i |he |she |they |we )?(don'?t|doesn'?t|do not|does not) feel|(i )?don'?t think (he'?s|she'?s|they'?re|i'?m|he is|she is|they are|i am)( been)?|not got|haven'?t got|hasn'?t got|don'?t have|doesn'?t have|do not have|does not have|"
     r"haven'?t had|hasn'?t had|never had|never( actually| really| ever)?( been| felt)?|denies|no sign of|no signs of|free (of|from)|not any|not (had|got|felt)|"
     # the contractions of "is not", "was not", "did not" read as "not" (not "can't", "won't": symptoms)
-    r"(isn'?t|wasn'?t|weren'?t|aren'?t|didn'?t|hasn'?t been|haven'?t been|not)( been)?)\s+(any\s+|a\s+|an\s+|real\s+)?"
+    r"(isn'?t|wasn'?t|weren'?t|aren'?t|didn'?t|hasn'?t|haven'?t|not)( been)?)\s+"
+    r"(any\s+|a\s+|an\s+|real\s+|overt\s+|obvious\s+|active\s+|significant\s+|further\s+|new\s+)?"
     r"(?!feeling|feel\b|control|sensation|response|reaction|movement|pulse|one\b|way\b|reason|point|idea|longer|breathing|breathe\b|"
     r"responding|respond\b|waking|wake\b|woken?\b|moving|move\b|answering|making|make\b|stopping|stop\b|able|there|here|alive|going|"
     r"return|recovery|improvement|conscious|awake|know|recogni|rememb|talk|speak|eat|drink|right\b|himself|herself|myself|"
     # what is not happening that is the emergency: "didn't come round", "isn't letting up"
     r"com(e|ing)\b|came\b|regain|aware|with\b|let|eas(e|ing)|settl|calm|wear|get|improv|back\b|out\b|over\b|"
-    r"finish|end|slow|responsive|usual|normal|"
+    r"finish|end|slow|responsive|usual|normal|mov|open|spok|pass(ed|ing)?\s+(any\s+)?(urine|water|wee|stool)|said|"
+    r"wee|pee|stop|heard|hear|seen|see|known|felt|"
     r"(me|him|her|us|them|you|my|his|their)\b)"  # "better off without me", "don't feel my legs" are no denials
     r"[\w-]+((\s*,\s*|\s+(or|and|nor)\s+)(no\s+|nil\s+|any\s+|never\s+)?(?!feeling|control)[\w-]+)*"
     r"(\s+(of|to|about)\s+(\w+\s+){0,2}(myself|himself|herself|my life|it all|anything|suicide))?"
@@ -155,7 +172,7 @@ def is_figurative(piece: str, message: str = "") -> bool:
 
 # Everyday and clinical wordings read as the words the patterns know: a temperature given
 # as a figure is a fever; a neck that cannot bend is a stiff neck.
-FEVER_FIGURE = _p(r"\b(temp\w*|running|fever( of)?|spiking|spiked|at|of|is|was|pyrexi\w*|febrile)\s+(a\s+)?(3[89]|4[0-2])([.,]\d)?\s*(°\s*)?(c|degrees|deg)?\b")
+FEVER_FIGURE = _p(r"\b(temp\w*|t|running|fever( of)?|spiking|spiked|at|of|is|was|pyrexi\w*|febrile)\s*[:=]?\s+(a\s+)?(3[89]|4[0-2])([.,]\d)?\s*(°\s*)?(c|degrees|deg)?\b")
 STIFF_NECK = _p(r"\b(can'?t|cannot|can not|unable to|won'?t|hurts? to) (bend|move|turn|flex) (his|her|my|their|the) neck\b|\bchin (to|on) (his|her|my|their) chest\b|"
                    r"\bneck (stiffness|rigidity)\b|\bnuchal rigidity\b|\bmeningism\b")
 # Clinical words for a fever, read as the everyday one.
@@ -164,8 +181,10 @@ FEVER_WORD = _p(r"\b(pyrexi\w*|febrile)\b")
 
 # Found normal: "temp normal", "bloods fine", "bladder ok", "speech normal".
 FOUND_NORMAL = _p(
-    r"\b(temp(erature)?|throat|bloods?|blood (count|tests?)|neutrophils|wbc|white (cells?|count)|bladder|bowels?|vision|"
-    r"speech|sats|oxygen)\s*(:|is|was|are|were)?\s*(normal|fine|ok|okay|good|clear|negative|stable|unremarkable)\b"
+    r"(?<!not )(?<!n't )(?<!nt )(?<!never )\b(temp(erature)?|throat|bloods?|blood (count|tests?)|neutrophils|wbc|white (cells?|count)|bladder|bowels?|vision|"
+    r"speech|sats|oxygen|breathing|neck|face|throat|lips|tongue|arms?|legs?|chest|eyes|pupils)('s)?\s*"
+    r"(:|is|was|are|were|moves?|works?|looks?|seems?|feels?)?\s*"
+    r"(completely |totally |perfectly )?(normal(ly)?|fine|ok|okay|good|clear|negative|stable|unremarkable|symmetrical)\b"
 )
 # What must be there: "is he breathing? no" is the emergency, never a denial.
 VITAL_WORDS = r"breath|respon|awake|conscious|pulse|wak|mov|talk|answer|open"
@@ -266,7 +285,11 @@ CHRONIC = _p(
     r"\b(for|over) (the )?(last |past )?(many |several |a few |some |about |around |nearly |almost |over )?"
     r"(\d+|two|three|four|five|six|seven|eight|nine|ten|many|several|couple of) (years|yrs)\b|"
     r"\bfor (years|decades|a long time|a very long time)\b|\bsince (a )?long time\b|\bsince years\b|"
-    r"\b(little by little|bit by bit|gradually|slowly)\b|\b(the )?same as (always|ever|usual|before)\b"
+    r"\b(little by little|bit by bit|gradually|slowly)\b|\b(the )?same as (always|ever|usual|before)\b|"
+    r"\b(has|have|'s|'ve|had) always (been|had|done)\b|"
+    # habits, not an event: "she falls quite often", "he gets these jerks"
+    r"\b(quite |very |fairly )?(often|frequently|regularly)\b|\b(now and then|now and again|every so often|from time to time)\b|"
+    r"\b(gets?|getting) (these|those)\b|\balways (been|had) (a bit |a little |slightly |quite )?\w+"
 )
 # Signs of a new change, which a long-standing story does not rule out.
 CHANGE = _p(

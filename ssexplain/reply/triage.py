@@ -27,8 +27,8 @@ import numpy as np
 from ssexplain.content.loader import Content
 from ssexplain.content.triage_rules import Category, TriageRules, load_scope, load_triage
 from ssexplain.reply.happening_now import (
-    ASKED_DENIED, NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, answered_no, asked_ahead, has_onset,
-    hypothetical_before, masked, not_now, sentence_of,
+    ASKED_DENIED, FOUND_NORMAL, NEGATED, NOW, RECURS, RIGHT_NOW, WHAT_IF, answered_no, asked_ahead,
+    has_onset, hypothetical_before, masked, not_now, sentence_of,
 )
 from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces, sentences
 from ssexplain.reply.scope import ScopeChecker, ScopeDecision, covered_words
@@ -138,8 +138,9 @@ class UrgentTriage:
         opening = WHAT_IF.search(piece)
         if opening and opening.start() <= 3 and not RIGHT_NOW.search(piece):
             return []  # "what should I do if he suddenly can't see?" asks ahead
-        if (NEGATED.search(piece) or ASKED_DENIED.search(piece)) and not NOW.search(masked(piece)):
-            return []  # "no fever", "numbness in the saddle area? no": nothing left that is now
+        denied = NEGATED.search(piece) or ASKED_DENIED.search(piece) or FOUND_NORMAL.search(piece)
+        if denied and not NOW.search(masked(piece)):
+            return []  # "no fever", "saddle area? no", "neck moves fine": nothing left that is now
         threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
         onset = has_onset(masked(piece))  # "no sudden change" says no onset
         hits = []
