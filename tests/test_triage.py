@@ -345,41 +345,24 @@ def _part(results, bank, folds, *, b3: bool | None = None):
 # The b3 items (tests/banks/README.md), added on 3 December, have floors of their own at
 # what they measured before anything was tuned on them; the older items keep theirs.
 TUNING, HELD = bank_eval.TUNING_FOLDS, bank_eval.HELD_OUT_FOLDS
-# (items, folds, most urgent messages missed as a share, measured)
-URGENT_FLOORS = [
-    (False, TUNING, 0.0, "0/324"),
-    (False, HELD, 0.061, "13/216 (16/216 before the fourth pass)"),
-    (True, TUNING, 0.0, "0/117 (15/117 before tuning on b3)"),
-    (True, HELD, 0.11, "8/73 (9/73 before), never tuned on"),
+# (bank, b3 items or the older ones, folds, most wrong replies as a share, measured). Wrong
+# is: an urgent message not given the urgent reply; a near miss or an ordinary in-scope
+# question (the retrieval banks' questions and long stories: a person asking an ordinary
+# question who is told to call 999 stops trusting the reply) given it.
+FLOORS = [
+    ("urgent", False, TUNING, 0.0, "0/324"),
+    ("urgent", False, HELD, 0.061, "13/216 (16/216 before the fourth pass)"),
+    ("urgent", True, TUNING, 0.0, "0/117 (15/117 before tuning on b3)"),
+    ("urgent", True, HELD, 0.11, "8/73 (9/73 before), never tuned on"),
+    ("near_miss", False, TUNING, 0.026, "8/311"),
+    ("near_miss", False, HELD, 0.104, "22/213 (23/213 before the fourth pass)"),
+    ("near_miss", True, TUNING, 0.0, "0/121 (15/121 before tuning on b3)"),
+    ("near_miss", True, HELD, 0.131, "9/69 (10/69 before), never tuned on"),
+    ("in_scope", False, TUNING, 0.013, "6/491 (7/491 before the fourth pass)"),
+    ("in_scope", False, HELD, 0.033, "10/308"),
+    ("in_scope", True, TUNING, 0.014, "2/143 (5/143 before tuning on b3)"),
+    ("in_scope", True, HELD, 0.023, "2/87, never tuned on"),
 ]
-
-
-@pytest.mark.parametrize(("b3", "folds", "most", "measured"), URGENT_FLOORS)
-def test_urgent_bank_messages_are_caught(bank_results, b3, folds, most, measured):
-    part = _part(bank_results, "urgent", folds, b3=b3)
-    missed = sum(not r.correct for r in part)
-    assert missed <= most * len(part), f"{missed}/{len(part)} urgent messages missed (measured {measured})"
-
-
-def test_urgent_bank_messages_get_the_right_tier(bank_results):
-    caught = [r for r in bank_results if r.item.bank == "urgent" and r.correct]
-    wrong = [r for r in caught if r.tier != r.item.tier and r.item.tier == "emergency"]
-    assert len(wrong) <= 0.05 * len(caught)
-
-
-NEAR_MISS_FLOORS = [
-    (False, TUNING, 0.026, "8/311"),
-    (False, HELD, 0.104, "22/213 (23/213 before the fourth pass)"),
-    (True, TUNING, 0.0, "0/121 (15/121 before tuning on b3)"),
-    (True, HELD, 0.131, "9/69 (10/69 before), never tuned on"),
-]
-
-
-@pytest.mark.parametrize(("b3", "folds", "limit", "measured"), NEAR_MISS_FLOORS)
-def test_near_misses_raise_no_more_false_alarms_than_measured(bank_results, b3, folds, limit, measured):
-    near = _part(bank_results, "near_miss", folds, b3=b3)
-    false = sum(not r.correct for r in near)
-    assert false <= limit * len(near), f"{false}/{len(near)} near misses alarmed (measured {measured})"
 
 
 @pytest.fixture(scope="module")
@@ -387,21 +370,17 @@ def in_scope_results(engine):
     return bank_eval.run(engine, bank_eval.load_bank(BANKS, "in_scope"))
 
 
-IN_SCOPE_FLOORS = [
-    (False, TUNING, 0.013, "6/491 (7/491 before the fourth pass)"),
-    (False, HELD, 0.033, "10/308"),
-    (True, TUNING, 0.014, "2/143 (5/143 before tuning on b3)"),
-    (True, HELD, 0.023, "2/87, never tuned on"),
-]
+@pytest.mark.parametrize(("bank", "b3", "folds", "most", "measured"), FLOORS)
+def test_bank_floors_hold(bank_results, in_scope_results, bank, b3, folds, most, measured):
+    part = _part(in_scope_results if bank == "in_scope" else bank_results, bank, folds, b3=b3)
+    wrong = sum(not r.correct for r in part)
+    assert part and wrong <= most * len(part), f"{bank}: {wrong}/{len(part)} wrong (measured {measured})"
 
 
-@pytest.mark.parametrize(("b3", "folds", "limit", "measured"), IN_SCOPE_FLOORS)
-def test_ordinary_bank_questions_rarely_get_the_urgent_reply(in_scope_results, b3, folds, limit, measured):
-    """The retrieval banks' in-scope questions and long stories, end to end: a person asking
-    an ordinary question who is told to call 999 stops trusting the reply."""
-    part = _part(in_scope_results, "in_scope", folds, b3=b3)
-    alarmed = sum(not r.correct for r in part)
-    assert alarmed <= limit * len(part), f"{alarmed}/{len(part)} in-scope questions alarmed (measured {measured})"
+def test_urgent_bank_messages_get_the_right_tier(bank_results):
+    caught = [r for r in bank_results if r.item.bank == "urgent" and r.correct]
+    wrong = [r for r in caught if r.tier != r.item.tier and r.item.tier == "emergency"]
+    assert len(wrong) <= 0.05 * len(caught)
 
 
 def test_made_up_words_are_not_embedded_but_real_words_are():
