@@ -81,6 +81,16 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from ssexplain.engine import Engine
+    from ssexplain.evaluation import triage
+    from ssexplain.evaluation.calibration import calibrate_urgent
+
+    engine = Engine.load(settings())
+    print(calibrate_urgent(engine.triager, triage.load_banks(Path(args.banks)), max_false=args.max_false))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m ssexplain", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -102,6 +112,13 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--banks", metavar="DIR", help="also score urgent triage and declines on the banks in DIR "
                     "(tests/banks): tuning folds 0-2 and held-out folds 3-4 (docs/SAFETY.md)")
     ev.set_defaults(run=_eval)
+
+    cal = commands.add_parser("calibrate", help="choose urgent triage's similarity threshold and margin on the "
+                              "tuning folds of the banks (docs/SAFETY.md)")
+    cal.add_argument("--banks", metavar="DIR", default="tests/banks", help="the banks (default: tests/banks)")
+    cal.add_argument("--max-false", type=float, default=0.05,
+                     help="most similarity false alarms allowed on tuning near misses and in-scope questions")
+    cal.set_defaults(run=_calibrate)
     return root
 
 

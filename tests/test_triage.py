@@ -354,10 +354,10 @@ FLOORS = [
     ("urgent", False, HELD, 0.061, "13/216 (16/216 before the fourth pass)"),
     ("urgent", True, TUNING, 0.0, "0/117 (15/117 before tuning on b3)"),
     ("urgent", True, HELD, 0.11, "8/73 (9/73 before), never tuned on"),
-    ("near_miss", False, TUNING, 0.026, "8/311"),
-    ("near_miss", False, HELD, 0.104, "22/213 (23/213 before the fourth pass)"),
+    ("near_miss", False, TUNING, 0.023, "7/311 (8/311 at margin 0.03)"),
+    ("near_miss", False, HELD, 0.099, "21/213 (22/213 at margin 0.03)"),
     ("near_miss", True, TUNING, 0.0, "0/121 (15/121 before tuning on b3)"),
-    ("near_miss", True, HELD, 0.131, "9/69 (10/69 before), never tuned on"),
+    ("near_miss", True, HELD, 0.116, "8/69 (9/69 at margin 0.03), never tuned on"),
     ("in_scope", False, TUNING, 0.013, "6/491 (7/491 before the fourth pass)"),
     ("in_scope", False, HELD, 0.033, "10/308"),
     ("in_scope", True, TUNING, 0.014, "2/143 (5/143 before tuning on b3)"),
@@ -393,3 +393,28 @@ def test_made_up_words_are_not_embedded_but_real_words_are():
     assert triager.readable("my dda is nto breathing")  # typos: three of five words real
     assert not triager.readable("qwxv zzkj plorf dad trelk")
     assert Triager(urgent=None, scope=None, encode=None, prepare=str).readable("qwxv zzkj")
+
+
+def test_calibration_reads_exactly_what_triage_decides(engine):
+    """The threshold and margin are chosen on `urgent_evidence` (evaluation/calibration.py);
+    if it read the pieces differently from `decide`, the calibrated pair would be chosen on
+    something triage never sees. Over tuning items of every bank, at the pair in use and
+    at a looser and a stricter one, the two must agree."""
+    import dataclasses
+
+    from ssexplain.evaluation.calibration import urgent_evidence
+
+    triager = engine.triager
+    rules = triager.urgent.rules
+    items = [i for i in bank_eval.load_banks(BANKS) if i.fold in TUNING][::10]
+    evidence = {i.id: urgent_evidence(triager, i.message) for i in items}
+    in_use = rules.similarity
+    try:
+        for threshold, margin in ((in_use.threshold, in_use.margin), (0.55, 0.0), (0.65, 0.08)):
+            object.__setattr__(rules, "similarity", dataclasses.replace(in_use, threshold=threshold, margin=margin))
+            for item in items:
+                e = evidence[item.id]
+                urgent = triager.decide(item.message).urgent is not None
+                assert urgent == (e.pattern or e.fires(threshold, margin)), (item.id, threshold, margin)
+    finally:
+        object.__setattr__(rules, "similarity", in_use)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ssexplain.reply.happening_now import WHAT_IF, is_general, is_past
-from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces
+from ssexplain.reply.message_pieces import normalise, pieces
 from ssexplain.reply.triage import Triager
 
 THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.40, 0.90, 0.01))
@@ -22,8 +21,8 @@ MARGINS = tuple(round(x, 3) for x in np.arange(-0.05, 0.20, 0.01))
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the similarity step saw in one message: the best (score, nearest counter-example)
-    pair over its unguarded pieces, and whether a pattern caught it anyway."""
+    """What the similarity step saw in one message: every (score, nearest counter-example)
+    pair the guards let through, and whether a pattern caught it anyway."""
 
     pattern: bool
     pairs: tuple[tuple[float, float], ...]
@@ -33,20 +32,17 @@ class Evidence:
 
 
 def urgent_evidence(triager: Triager, message: str) -> Evidence:
+    """Exactly what `Triager.decide` reads: a pattern hit of either tier, or the similarity
+    candidates its guards let through (made-up words are never embedded)."""
     urgent = triager.urgent
     whole = normalise(message)
-    texts = embedded_pieces(whole)
-    vectors = triager.vectors(texts)
-    per_category, negative = urgent.similarity_scores(vectors)
-    pattern = bool(urgent.patterns(whole, pieces(whole))[0])
-    pairs = []
-    for n, piece in enumerate(texts):
-        if is_past(piece) or is_general(piece) or WHAT_IF.search(piece):
-            continue
-        allowed = [k for k, c in enumerate(urgent.rules.categories) if c.also is None or c.also.search(whole)]
-        best = max(float(per_category[n][k]) for k in allowed)
-        pairs.append((best, float(negative[n])))
-    return Evidence(pattern, tuple(pairs))
+    if urgent.patterns(whole, pieces(whole))[0]:
+        return Evidence(True, ())
+    if triager.scope.is_noise(whole):
+        return Evidence(False, ())
+    texts = triager.embedded_texts(whole)
+    found = urgent.similarities(whole, texts, triager.vectors(texts), calibrating=True)
+    return Evidence(False, tuple((h.score, h.negative) for h in found))
 
 
 def scope_evidence(triager: Triager, message: str) -> Evidence:
@@ -76,3 +72,32 @@ def choose(
     if best is None:
         return THRESHOLDS[-1], MARGINS[-1], len(positives), 0
     return best[1], best[2], best[3], best[4]
+
+
+def calibrate_urgent(triager: Triager, items: list, *, max_false: float = 0.05) -> str:
+    """The urgent threshold and margin chosen on the tuning folds of the banks (bank items
+    of evaluation/triage.py; held-out folds are dropped here, never read), and the pairs
+    near it, as a short report."""
+    from ssexplain.evaluation.triage import TUNING_FOLDS
+
+    tuning = [i for i in items if i.fold in TUNING_FOLDS]
+    positives = [urgent_evidence(triager, i.message) for i in tuning if i.bank == "urgent"]
+    negatives = [urgent_evidence(triager, i.message) for i in tuning if i.bank in ("near_miss", "in_scope")]
+    threshold, margin, missed, fired = choose(positives, negatives, max_false=max_false)
+    caught_by_pattern = sum(e.pattern for e in positives)
+    alarmed_by_pattern = sum(e.pattern for e in negatives)
+    lines = [
+        f"tuning folds {TUNING_FOLDS}: {len(positives)} urgent, {len(negatives)} near misses and in-scope questions",
+        f"patterns alone: {caught_by_pattern} urgent caught, {alarmed_by_pattern} others alarmed",
+        f"chosen: threshold {threshold:.2f}, margin {margin:.2f}: similarity misses {missed} of the "
+        f"{len(positives) - caught_by_pattern} the patterns miss, alarms {fired} more",
+        "nearby pairs (threshold, margin: urgent missed, others alarmed by similarity):",
+    ]
+    for t in (threshold - 0.02, threshold - 0.01, threshold, threshold + 0.01, threshold + 0.02):
+        row = []
+        for m in (margin - 0.02, margin - 0.01, margin, margin + 0.01, margin + 0.02):
+            miss = sum(1 for e in positives if not e.pattern and not e.fires(t, m))
+            fire = sum(1 for e in negatives if not e.pattern and e.fires(t, m))
+            row.append(f"{t:.2f}/{m:.2f}: {miss}, {fire}")
+        lines.append("  " + "; ".join(row))
+    return "\n".join(lines)

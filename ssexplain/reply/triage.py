@@ -74,6 +74,7 @@ class UrgentHit:
     category: Category
     via: str
     score: float  # 1.0 for a pattern, else the similarity
+    negative: float = 0.0  # a similarity hit's nearest counter-example
 
 
 class UrgentTriage:
@@ -132,7 +133,10 @@ class UrgentTriage:
         to_negative = (vectors @ self._negatives.T).max(axis=1)
         return per_category, to_negative
 
-    def similarity_hits(self, message: str, piece: str, per_category: np.ndarray, negative: float) -> list[UrgentHit]:
+    def similarity_candidates(self, message: str, piece: str, per_category: np.ndarray, negative: float) -> list[UrgentHit]:
+        """The categories this piece may alarm by similarity, whatever the threshold: the
+        guards (not now, asking ahead, denied, needs an onset) applied, nothing else. The
+        threshold and margin are applied by `similarity_hits`; calibration reads these."""
         if not_now(piece, message) or (WHAT_IF.search(piece) and not NOW.search(piece)):
             return []
         opening = WHAT_IF.search(piece)
@@ -141,19 +145,22 @@ class UrgentTriage:
         denied = NEGATED.search(piece) or ASKED_DENIED.search(piece) or FOUND_NORMAL.search(piece)
         if denied and not NOW.search(masked(piece)):
             return []  # "no fever", "saddle area? no", "neck moves fine": nothing left that is now
-        threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
         onset = has_onset(masked(piece))  # "no sudden change" says no onset
-        hits = []
+        found = []
         for n, category in enumerate(self._categories):
-            score = float(per_category[n])
-            if score < threshold or score - negative < margin:
-                continue
             if category.also is not None and not category.also.search(message):
                 continue
             if category.needs_onset and not onset:
                 continue  # "he has slight hearing loss in one ear": the slow form SS itself causes
-            hits.append(UrgentHit(category, "similarity", score))
-        return hits
+            found.append(UrgentHit(category, "similarity", float(per_category[n]), negative))
+        return found
+
+    def similarity_hits(self, message: str, piece: str, per_category: np.ndarray, negative: float) -> list[UrgentHit]:
+        threshold, margin = self.rules.similarity.threshold, self.rules.similarity.margin
+        return [
+            h for h in self.similarity_candidates(message, piece, per_category, negative)
+            if h.score >= threshold and h.score - h.negative >= margin
+        ]
 
     def patterns(self, message: str, texts: list[str]) -> tuple[list[UrgentHit], str]:
         """Pattern hits over every piece the patterns read, and the first what-if warning."""
@@ -192,15 +199,18 @@ class UrgentTriage:
             return False
         return not RECURS.search(" ".join(s for s in inside if s not in signs))
 
-    def similarities(self, message: str, texts: list[str], vectors: np.ndarray) -> list[UrgentHit]:
+    def similarities(self, message: str, texts: list[str], vectors: np.ndarray, *, calibrating: bool = False) -> list[UrgentHit]:
+        """Similarity hits over the embedded pieces; with `calibrating`, every candidate the
+        guards let through, whatever its score (calibration.py chooses the threshold on them)."""
         per_category, negative = self.similarity_scores(vectors)
         whole_sentences = sentences(message)
+        read = self.similarity_candidates if calibrating else self.similarity_hits
         hits: list[UrgentHit] = []
         for n, piece in enumerate(texts):
             if n and (not_now(sentence_of(piece, whole_sentences), message) or asked_ahead(piece, whole_sentences)
                       or answered_no(piece, whole_sentences)):
                 continue
-            hits += self.similarity_hits(message, piece, per_category[n], float(negative[n]))
+            hits += read(message, piece, per_category[n], float(negative[n]))
         return hits
 
     @staticmethod
@@ -248,6 +258,12 @@ class Triager:
         words = re.findall(r"[a-z]+(?:'[a-z]+)?", piece.lower())
         return not self._known or 3 * sum(w in self._known for w in words) >= len(words)
 
+    def embedded_texts(self, whole: str) -> list[str]:
+        """The pieces of a (normalised) message that are embedded: the whole message first,
+        then every readable piece."""
+        texts = embedded_pieces(whole)
+        return texts[:1] + [t for t in texts[1:] if self.readable(t)]
+
     def vectors(self, texts: list[str]) -> np.ndarray:
         """Each piece embedded as the retriever embeds a question (so the first is reused).
         The whole message goes in its own batch, so the short pieces are not padded to its
@@ -270,8 +286,7 @@ class Triager:
             noise = self.scope.check(whole, None)
             if noise is not None:
                 return Decision(Triage.NO_ANSWER, noise.theme.id, scope=noise, warning=warning, via=noise.via)
-        texts = embedded_pieces(whole)
-        texts = texts[:1] + [t for t in texts[1:] if self.readable(t)]
+        texts = self.embedded_texts(whole)
         vectors = self.vectors(texts)
         hit = self.urgent.best(hits + self.urgent.similarities(whole, texts, vectors))
         if hit is not None:
