@@ -58,6 +58,17 @@ def test_report_splits_tuning_and_held_out_folds(tmp_path):
     assert "carer" in text and "without" in text
 
 
+def test_held_out_misses_are_counted_never_shown(tmp_path):
+    outcomes = [
+        Outcome(item=item(tmp_path, id=i, fold=f, expect_passages=["a"]), status="answered", rank=None, top_score=0.5)
+        for i, f in [("tuned", 1), ("held", 3), ("dev", None)]
+    ]
+    text = format_report(Report(outcomes), show_misses=True)
+    assert "MISS tuned " in text and "MISS dev " in text
+    assert "MISS held" not in text
+    assert "(1 misses on the held-out folds 3-4: counted, not shown)" in text
+
+
 # ---------------------------------------------------------------- the triage banks' report
 
 def _bank_file(folder, name, rows):
