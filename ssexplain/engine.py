@@ -15,7 +15,7 @@ from ssexplain.reply.cache import AnswerCache
 from ssexplain.config import Settings
 from ssexplain.content.loader import Content, load_content
 from ssexplain.reply import conversation
-from ssexplain.reply.question_split import find_questions
+from ssexplain.reply.question_split import SHORT_MESSAGE, find_questions
 from ssexplain.search.embedding import Encoder, load_encoder
 from ssexplain.search.index_store import check_manifest, expected_model_id, load_index, model_folder
 from ssexplain.search.keyword_search import KeywordIndex
@@ -126,7 +126,8 @@ class Engine:
         # own declines and personal decisions.
         decisions = [self._part_decision(asked.question) for asked in found.questions]
         parts = [
-            answer.Part(asked.question, self._answer(asked.question, earlier, d, story=asked.before))
+            answer.Part(asked.question, self._answer(asked.question, earlier, d, story=asked.before,
+                                                     whole=text if len(text) <= SHORT_MESSAGE else ""))
             for asked, d in zip(found.questions, decisions)
         ]
         if decision.triage is Triage.ASK_DOCTOR and all(p.reply.status != "ask_doctor" for p in parts):
@@ -159,11 +160,11 @@ class Engine:
         decision = self.triager.decide(question)
         return Decision(Triage.NONE) if decision.urgent is not None else decision
 
-    def _answer(self, text: str, earlier: list[str], decision, *, story: tuple[str, ...] = ()) -> answer.Reply:
+    def _answer(self, text: str, earlier: list[str], decision, *, story: tuple[str, ...] = (), whole: str = "") -> answer.Reply:
         """One question's reply, read alone or in the light of what came before it."""
         if decision.triage is Triage.NO_ANSWER and decision.scope.theme.reply:
             return answer.declined(decision.scope, self.starters)  # requests, chit-chat, test input
-        reading, hits = self._read(text, earlier, story)
+        reading, hits = self._read(text, earlier, story, whole)
         if decision.triage is Triage.NO_ANSWER:
             related = answer.related_reading(hits, self.content, threshold=self.min_similarity)
             return answer.declined(decision.scope, self.starters, related=related)
@@ -185,14 +186,18 @@ class Engine:
         subject = conversation.subject_of(text, self.terms)
         return None if subject is None or subject.label == conversation.CONDITION_LABEL else subject
 
-    def _read(self, text: str, earlier: list[str], story: tuple[str, ...]):
+    def _read(self, text: str, earlier: list[str], story: tuple[str, ...], whole: str = ""):
         """The question alone, or in context when it leans on the story or the earlier turn.
+        `whole` is the short message the question was cut from, if it was.
 
         A follow-up that names nothing itself ("how common are they?") is read in context
         whenever the sources answer that reading; one that names something ("does it work
         for people with SS?") only when the context reading is answered better than the
         question alone (ties go to the question alone)."""
-        alone = conversation.Reading(queries=(text,))
+        # A question cut from a short message is also searched as the whole message, rankings
+        # fused: "What usually happens over time? Do people get a lot worse?" asks one thing
+        # twice, and each half alone is vaguer than the two together (docs/RETRIEVAL.md).
+        alone = conversation.Reading(queries=(text, whole) if whole and whole != text else (text,))
         context = self._context(text, earlier, story)
         if context is None:
             return alone, self._search(alone)

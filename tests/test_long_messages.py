@@ -169,3 +169,21 @@ def test_an_urgent_story_gets_the_urgent_reply_and_no_parts(client):
     story = STORY + " And the worst headache of my life came on suddenly 10 minutes ago. What do I do?"
     reply = ask(client, story)
     assert reply["status"] == "urgent" and "parts" not in reply
+
+
+def test_a_question_cut_from_a_short_message_is_also_searched_as_the_whole(engine, monkeypatch):
+    """Each half of "What is it like over the years? Does it get much worse?" is vaguer than
+    the two together, so a question cut from a short message is searched alone and as the
+    whole message, rankings fused; a question cut from a long story is not (its story is the
+    context, conversation.py)."""
+    searched: list[tuple[str, ...]] = []
+    real = engine._search
+    monkeypatch.setattr(engine, "_search", lambda reading, **kw: searched.append(reading.queries) or real(reading, **kw))
+    monkeypatch.setattr(engine, "cache", type(engine.cache)(0))
+    short = "What is it like over the years? Does it get much worse?"
+    assert find_questions(short).split
+    engine.ask(short)
+    assert searched and all(short in queries for queries in searched)
+    searched.clear()
+    engine.ask(STORY)
+    assert searched and all(STORY not in queries for queries in searched)
