@@ -25,6 +25,7 @@ import numpy as np
 
 from ssexplain.content.loader import Content
 from ssexplain.content.triage_rules import ScopeRules, Theme
+from ssexplain.reply.pattern_screen import Screen, ScreenedPattern
 from ssexplain.search.example_index import ExampleVectors
 from ssexplain.search.keyword_search import stem
 
@@ -106,6 +107,10 @@ class ScopeChecker:
         self.rules = rules
         theme_rows = examples.rows("theme")
         self._themes = list(rules.themes)
+        # Each theme's patterns and `unless`, screened by the words a match must contain.
+        self._screened = {
+            t.id: ([ScreenedPattern(p) for p in t.patterns], [ScreenedPattern(u) for u in t.unless]) for t in self._themes
+        }
         self._theme_vectors = examples.matrix[theme_rows]
         labels = np.array([examples.labels[r] for r in theme_rows])
         self._masks = [labels == t.id for t in self._themes]
@@ -187,12 +192,12 @@ class ScopeChecker:
         words = WORD.findall(text.lower())
         return len(words) > MASH_MAX_WORDS and 3 * sum(self._word_of_sources(w) for w in words) < len(words)
 
-    def _pattern_subject(self, pattern: re.Pattern[str], text: str, *, as_phrase: bool) -> str | None:
+    def _pattern_subject(self, screened: ScreenedPattern, screen: Screen, *, as_phrase: bool) -> str | None:
         """None when the pattern does not apply; "" when it names no subject; else the
         longest subject it matched that the sources do not cover."""
         missing = []
-        for match in pattern.finditer(text):
-            if "subject" not in pattern.groupindex or match.group("subject") is None:
+        for match in screened.finditer(screen):
+            if "subject" not in screened.pattern.groupindex or match.group("subject") is None:
                 return ""
             subject = self.missing(match.group("subject").strip())
             if subject and not self.subject_covered(subject, as_phrase=as_phrase):
@@ -200,11 +205,13 @@ class ScopeChecker:
         return max(missing, key=len) if missing else None
 
     def by_pattern(self, text: str) -> ScopeDecision | None:
+        screen = Screen(text)
         for theme in self._themes:
-            if any(u.search(text) for u in theme.unless):
+            patterns, unless = self._screened[theme.id]
+            if any(u.search(screen) for u in unless):
                 continue
-            for pattern in theme.patterns:
-                subject = self._pattern_subject(pattern, text, as_phrase=theme.id != FRAMES_THEME)
+            for pattern in patterns:
+                subject = self._pattern_subject(pattern, screen, as_phrase=theme.id != FRAMES_THEME)
                 if subject is not None:
                     return ScopeDecision(theme, subject or theme.about, "pattern")
         return None
