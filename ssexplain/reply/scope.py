@@ -113,7 +113,12 @@ class ScopeChecker:
         }
         self._theme_vectors = examples.matrix[theme_rows]
         labels = np.array([examples.labels[r] for r in theme_rows])
-        self._masks = [labels == t.id for t in self._themes]
+        # Rows grouped by theme, so one reduceat gives every theme's best similarity.
+        groups = [np.flatnonzero(labels == t.id) for t in self._themes]
+        if min((len(g) for g in groups), default=0) < 1:
+            raise ValueError("every decline theme needs embedded examples (rebuild the index)")
+        self._theme_order = np.concatenate(groups)
+        self._theme_starts = np.concatenate([[0], np.cumsum([len(g) for g in groups])[:-1]]).astype(np.intp)
         self._in_scope = np.ascontiguousarray(
             np.vstack([examples.matrix[examples.rows("in_scope")], in_scope]), dtype=np.float32
         )
@@ -211,6 +216,8 @@ class ScopeChecker:
             if any(u.search(screen) for u in unless):
                 continue
             for pattern in patterns:
+                if not screen.may_match(pattern.needles):
+                    continue  # cannot match: no subject, nothing to decline
                 subject = self._pattern_subject(pattern, screen, as_phrase=theme.id != FRAMES_THEME)
                 if subject is not None:
                     return ScopeDecision(theme, subject or theme.about, "pattern")
@@ -220,10 +227,11 @@ class ScopeChecker:
         """The best similarity to each theme's examples, and to any in-scope question.
         Given the text, a theme whose `unless` matches it scores -1: it cannot win."""
         to_themes = self._theme_vectors @ vector
-        per_theme = np.array([to_themes[m].max() for m in self._masks])
+        per_theme = np.maximum.reduceat(to_themes[self._theme_order], self._theme_starts)
         if text is not None:
+            screen = Screen(text)
             for n, theme in enumerate(self._themes):
-                if any(u.search(text) for u in theme.unless):
+                if any(u.search(screen) for u in self._screened[theme.id][1]):
                     per_theme[n] = -1.0
         return per_theme, float((self._in_scope @ vector).max())
 

@@ -120,6 +120,7 @@ class QueryExpander:
         return WORD.sub(lambda match: self._mend_word(match.group(0)) if match.group(0) in unknown else match.group(0),
                         lowered)
 
+    @functools.lru_cache(maxsize=256)  # triage prepares the question, then the search prepares it again
     def expand(self, text: str) -> Expansion:
         mended = self.correct_spelling(text)
         candidates = sorted(c for word in set(WORD.findall(mended)) for c in self._phrases.get(word, ()))
