@@ -38,6 +38,7 @@ CONTEXT_TURNS = 2  # earlier turns a reply may depend on (and a permalink keeps)
 MAX_SUBJECT_TERMS = 2
 FRAGMENT_WORDS = 3  # "how common?", "where from?"; "What are the usual symptoms?" is a question
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+NEEDLE_START = 3  # letters a glossary phrase is filed under (TermFinder)
 
 CONTINUES = re.compile(r"^\W*(and|but|so|also|what about|how about|then|or|what if)\b", re.IGNORECASE)
 POINTS_BACK = re.compile(
@@ -178,6 +179,17 @@ class TermFinder:
                     self._forms.append((pattern, flags, term, kind, needle))
         # Longest phrase first, so "cochlear implant" wins over "implant".
         self._forms.sort(key=lambda f: -len(f[0]))
+        # The forms filed under the first three letters of their needle, so a text is only
+        # tested against the forms that could be in it (a needle in the text starts with
+        # one of its runs of three letters); shorter needles are always tested.
+        self._by_start: dict[str, list[int]] = {}
+        self._short: list[int] = []
+        for n, form in enumerate(self._forms):
+            needle = form[4]
+            if len(needle) < NEEDLE_START:
+                self._short.append(n)
+            else:
+                self._by_start.setdefault(needle[:NEEDLE_START], []).append(n)
         # The terms the glossary itself ties to each passage, by their plainest name.
         self._linked: dict[str, list[Subject]] = {}
         for term in glossary:
@@ -191,7 +203,9 @@ class TermFinder:
     def find(self, text: str) -> list[Subject]:
         found: list[tuple[int, int, GlossaryTerm, str, str]] = []
         lowered = text.lower()
-        for pattern, flags, term, kind, needle in self._forms:
+        starts = {s[i:i + NEEDLE_START] for s in (text, lowered) for i in range(len(s) - NEEDLE_START + 1)}
+        maybe = sorted({*self._short, *(n for start in starts for n in self._by_start.get(start, ()))})
+        for pattern, flags, term, kind, needle in (self._forms[n] for n in maybe):
             # A plain substring test first: most of the ~1,700 phrases are not in the text,
             # and this skips their regular expressions (9 ms a question otherwise), which are
             # compiled only when first needed (compiling them all took 0.4 s at start-up).

@@ -206,6 +206,7 @@ def answered_no(sentence: str, found: list[str]) -> bool:
     return n + 1 < len(found) and bool(BARE_NO.match(found[n + 1]))
 
 
+@lru_cache(maxsize=512)  # every piece is masked by the patterns, the similarity and the onset test
 def masked(sentence: str) -> str:
     text = FEVER_FIGURE.sub(" a fever ", sentence)
     text = FEVER_WORD.sub(" a fever ", STIFF_NECK.sub(" a stiff neck ", text))

@@ -25,6 +25,7 @@ import numpy as np
 
 from ssexplain.content.loader import Content
 from ssexplain.content.triage_rules import ScopeRules, Theme
+from ssexplain.reply.pattern_screen import Screen, ScreenedPattern
 from ssexplain.search.example_index import ExampleVectors
 from ssexplain.search.keyword_search import stem
 
@@ -106,9 +107,18 @@ class ScopeChecker:
         self.rules = rules
         theme_rows = examples.rows("theme")
         self._themes = list(rules.themes)
+        # Each theme's patterns and `unless`, screened by the words a match must contain.
+        self._screened = {
+            t.id: ([ScreenedPattern(p) for p in t.patterns], [ScreenedPattern(u) for u in t.unless]) for t in self._themes
+        }
         self._theme_vectors = examples.matrix[theme_rows]
         labels = np.array([examples.labels[r] for r in theme_rows])
-        self._masks = [labels == t.id for t in self._themes]
+        # Rows grouped by theme, so one reduceat gives every theme's best similarity.
+        groups = [np.flatnonzero(labels == t.id) for t in self._themes]
+        if min((len(g) for g in groups), default=0) < 1:
+            raise ValueError("every decline theme needs embedded examples (rebuild the index)")
+        self._theme_order = np.concatenate(groups)
+        self._theme_starts = np.concatenate([[0], np.cumsum([len(g) for g in groups])[:-1]]).astype(np.intp)
         self._in_scope = np.ascontiguousarray(
             np.vstack([examples.matrix[examples.rows("in_scope")], in_scope]), dtype=np.float32
         )
@@ -187,12 +197,12 @@ class ScopeChecker:
         words = WORD.findall(text.lower())
         return len(words) > MASH_MAX_WORDS and 3 * sum(self._word_of_sources(w) for w in words) < len(words)
 
-    def _pattern_subject(self, pattern: re.Pattern[str], text: str, *, as_phrase: bool) -> str | None:
+    def _pattern_subject(self, screened: ScreenedPattern, screen: Screen, *, as_phrase: bool) -> str | None:
         """None when the pattern does not apply; "" when it names no subject; else the
         longest subject it matched that the sources do not cover."""
         missing = []
-        for match in pattern.finditer(text):
-            if "subject" not in pattern.groupindex or match.group("subject") is None:
+        for match in screened.finditer(screen):
+            if "subject" not in screened.pattern.groupindex or match.group("subject") is None:
                 return ""
             subject = self.missing(match.group("subject").strip())
             if subject and not self.subject_covered(subject, as_phrase=as_phrase):
@@ -200,11 +210,15 @@ class ScopeChecker:
         return max(missing, key=len) if missing else None
 
     def by_pattern(self, text: str) -> ScopeDecision | None:
+        screen = Screen(text)
         for theme in self._themes:
-            if any(u.search(text) for u in theme.unless):
+            patterns, unless = self._screened[theme.id]
+            if any(u.search(screen) for u in unless):
                 continue
-            for pattern in theme.patterns:
-                subject = self._pattern_subject(pattern, text, as_phrase=theme.id != FRAMES_THEME)
+            for pattern in patterns:
+                if not screen.may_match(pattern.needles):
+                    continue  # cannot match: no subject, nothing to decline
+                subject = self._pattern_subject(pattern, screen, as_phrase=theme.id != FRAMES_THEME)
                 if subject is not None:
                     return ScopeDecision(theme, subject or theme.about, "pattern")
         return None
@@ -213,10 +227,11 @@ class ScopeChecker:
         """The best similarity to each theme's examples, and to any in-scope question.
         Given the text, a theme whose `unless` matches it scores -1: it cannot win."""
         to_themes = self._theme_vectors @ vector
-        per_theme = np.array([to_themes[m].max() for m in self._masks])
+        per_theme = np.maximum.reduceat(to_themes[self._theme_order], self._theme_starts)
         if text is not None:
+            screen = Screen(text)
             for n, theme in enumerate(self._themes):
-                if any(u.search(text) for u in theme.unless):
+                if any(u.search(screen) for u in self._screened[theme.id][1]):
                     per_theme[n] = -1.0
         return per_theme, float((self._in_scope @ vector).max())
 

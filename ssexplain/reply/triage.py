@@ -31,6 +31,7 @@ from ssexplain.reply.happening_now import (
     has_onset, hypothetical_before, masked, not_now, sentence_of,
 )
 from ssexplain.reply.message_pieces import embedded_pieces, normalise, pieces, sentences
+from ssexplain.reply.pattern_screen import Screen, ScreenedPattern
 from ssexplain.reply.scope import ScopeChecker, ScopeDecision, covered_words
 from ssexplain.search.example_index import ExampleVectors, load_example_vectors, question_vectors
 from ssexplain.search.index_store import LoadedIndex
@@ -88,6 +89,7 @@ class UrgentTriage:
         not_urgent = examples.matrix[examples.rows("not_urgent")]
         self._negatives = np.ascontiguousarray(np.vstack([not_urgent, negatives]), dtype=np.float32)
         self._categories = [c for c in rules.categories]
+        self._patterns = {c.id: _with_onset(c) for c in self._categories}
         # Rows grouped by category, so one reduceat gives every category's best similarity.
         order = np.concatenate([np.flatnonzero(self._urgent_labels == c.id) for c in self._categories])
         self._urgent = np.ascontiguousarray(self._urgent[order], dtype=np.float32)
@@ -103,14 +105,15 @@ class UrgentTriage:
         if not_now(piece, message):
             return [], ""
         text = masked(piece)
+        screen = Screen(text)
         hits: list[UrgentHit] = []
         warning = ""
         onset: bool | None = None  # worked out only when an onset pattern matches
         for category in self._categories:
             if category.also is not None and not category.also.search(message):
                 continue
-            for pattern, needs_onset in _with_onset(category):
-                match = pattern.search(text)
+            for pattern, needs_onset in self._patterns[category.id]:
+                match = pattern.search(screen)
                 if not match:
                     continue
                 if needs_onset:
@@ -298,9 +301,11 @@ class Triager:
         return Decision(kind, scope.theme.id, scope=scope, warning=warning, via=scope.via)
 
 
-def _with_onset(category: Category) -> list[tuple[re.Pattern[str], bool]]:
+def _with_onset(category: Category) -> list[tuple[ScreenedPattern, bool]]:
     """The category's patterns, each with whether it needs a word of onset in the piece."""
-    return [(p, False) for p in category.patterns] + [(p, True) for p in category.onset_patterns]
+    return [(ScreenedPattern(p), False) for p in category.patterns] + [
+        (ScreenedPattern(p), True) for p in category.onset_patterns
+    ]
 
 
 def _urgent(hit: UrgentHit) -> Decision:
