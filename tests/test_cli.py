@@ -47,6 +47,28 @@ def test_eval_prints_the_figures_and_misses(use_engine, tmp_path, capsys):
     assert "MISS d" in out and "MISS a" not in out
 
 
+def test_calibrate_reads_only_the_tuning_folds(use_engine, tmp_path, capsys):
+    """A held-out emergency the similarity step would miss must not move the choice: only
+    folds 0-2 are read (here fold 3 holds a message no pair can catch)."""
+    rows = {
+        "triage_urgent.jsonl": [
+            {"id": "u1", "category": "stroke", "fold": 0, "message": "his face has dropped on one side and he can't lift his arm"},
+            {"id": "u2", "category": "stroke", "fold": 3, "message": "the weather is lovely today"},
+        ],
+        "triage_near_miss.jsonl": [
+            {"id": "n1", "category": "stroke", "fold": 1, "message": "can siderosis cause a stroke?"},
+        ],
+    }
+    from ssexplain.evaluation.triage import BANKS
+
+    for name in (n for names in BANKS.values() for n in names):
+        (tmp_path / name).write_text("\n".join(json.dumps(r) for r in rows.get(name, [])))
+    assert cli.main(["calibrate", "--banks", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 urgent, 1 near misses and in-scope questions" in out
+    assert "similarity misses 0 of the" in out and "threshold" in out
+
+
 def test_build_index_then_stale_content_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     content = tmp_path / "content"
     shutil.copytree(FIXTURE, content)
