@@ -377,6 +377,31 @@ def test_bank_floors_hold(bank_results, in_scope_results, bank, b3, folds, most,
     assert part and wrong <= most * len(part), f"{bank}: {wrong}/{len(part)} wrong (measured {measured})"
 
 
+# Bank b4 (tests/banks/b4, 4 December): blind, and measured once before anything was tuned
+# on it. Its floors sit one message under those figures (the fine-tuned model differs a
+# little from host to host); raise them as it is tuned on, never lower them to pass.
+# (bank, most wrong replies as a share, measured)
+B4_FLOORS = [
+    ("urgent", 0.045, "4/118 missed"),
+    ("near_miss", 0.11, "11/110 alarmed"),
+    ("out_of_scope", 0.14, "7/57 not declined"),
+    ("lookalike", 0.06, "0/18 declined"),
+    ("in_scope", 0.025, "0/44 given the urgent reply"),
+]
+
+
+@pytest.fixture(scope="module")
+def b4_results(engine):
+    return bank_eval.run(engine, bank_eval.load_banks(BANKS / "b4"))
+
+
+@pytest.mark.parametrize(("bank", "most", "measured"), B4_FLOORS)
+def test_bank_b4_floors_hold(b4_results, bank, most, measured):
+    part = [r for r in b4_results if r.item.bank == bank]
+    wrong = sum(not r.correct for r in part)
+    assert part and wrong <= most * len(part), f"b4 {bank}: {wrong}/{len(part)} wrong (measured {measured})"
+
+
 def test_urgent_bank_messages_get_the_right_tier(bank_results):
     caught = [r for r in bank_results if r.item.bank == "urgent" and r.correct]
     wrong = [r for r in caught if r.tier != r.item.tier and r.item.tier == "emergency"]
