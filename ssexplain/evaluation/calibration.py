@@ -1,10 +1,10 @@
-"""Choose the similarity threshold and margin of urgent triage and of the scope check.
+"""Choose the similarity threshold and margin of urgent triage.
 
 Recall comes first: the threshold and margin are the strictest pair that still catches
 every urgent message of the tuning set that the patterns miss, among the pairs that keep
-false alarms on the tuning near misses within the limit. The same is done for decline
-themes. Only tuning items (folds 0-2 of the banks, or the examples themselves by
-leave-one-out when no bank is given) are ever read here.
+false alarms on the tuning near misses within the limit. Only tuning items (folds 0-2 of
+the banks) are ever read here. (The scope check's pair was swept by hand on the same folds:
+docs/SAFETY.md, "Calibration and the protocol".)
 """
 from __future__ import annotations
 
@@ -45,13 +45,11 @@ def urgent_evidence(triager: Triager, message: str) -> Evidence:
     return Evidence(False, tuple((h.score, h.negative) for h in found))
 
 
-def scope_evidence(triager: Triager, message: str) -> Evidence:
-    scope = triager.scope
-    whole = normalise(message)
-    vector = triager.vectors([whole])[0]
-    per_theme, in_scope = scope.scores(vector)
-    pattern = scope.is_mash(whole) or scope.by_pattern(whole) is not None
-    return Evidence(pattern, ((float(per_theme.max()), in_scope),))
+def _counts(positives: list[Evidence], negatives: list[Evidence], threshold: float, margin: float) -> tuple[int, int]:
+    """(positives the patterns miss that similarity misses too, negatives similarity alarms)."""
+    missed = sum(1 for e in positives if not e.pattern and not e.fires(threshold, margin))
+    fired = sum(1 for e in negatives if not e.pattern and e.fires(threshold, margin))
+    return missed, fired
 
 
 def choose(
@@ -62,8 +60,7 @@ def choose(
     best = None
     for threshold in THRESHOLDS:
         for margin in MARGINS:
-            missed = sum(1 for e in positives if not e.pattern and not e.fires(threshold, margin))
-            fired = sum(1 for e in negatives if not e.pattern and e.fires(threshold, margin))
+            missed, fired = _counts(positives, negatives, threshold, margin)
             if negatives and fired / len(negatives) > max_false:
                 continue
             key = (missed, fired, -threshold, -margin)
@@ -96,8 +93,7 @@ def calibrate_urgent(triager: Triager, items: list, *, max_false: float = 0.05) 
     for t in (threshold - 0.02, threshold - 0.01, threshold, threshold + 0.01, threshold + 0.02):
         row = []
         for m in (margin - 0.02, margin - 0.01, margin, margin + 0.01, margin + 0.02):
-            miss = sum(1 for e in positives if not e.pattern and not e.fires(t, m))
-            fire = sum(1 for e in negatives if not e.pattern and e.fires(t, m))
+            miss, fire = _counts(positives, negatives, t, m)
             row.append(f"{t:.2f}/{m:.2f}: {miss}, {fire}")
         lines.append("  " + "; ".join(row))
     return "\n".join(lines)
